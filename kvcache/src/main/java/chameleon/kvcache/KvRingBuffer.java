@@ -1,0 +1,119 @@
+package chameleon.kvcache;
+
+import chameleon.tensor.Backend;
+import chameleon.tensor.Tensor;
+
+/**
+ * One DiT layer's self-attention K/V cache: a fixed buffer of {@code capacity} token rows with a
+ * permanent sink at the front and a rolling window behind it (MODEL.md §2.6, Self-Forcing's
+ * {@code CausalWanSelfAttention}).
+ *
+ * <p>Keys are stored already rotated with their absolute temporal RoPE index and are never re-rotated.
+ * Two counters drive it: {@code globalEnd}, the absolute number of tokens written so far, and
+ * {@code localEnd}, the fill position in the buffer. A call whose tokens end past {@code globalEnd} is a
+ * new chunk and appends (evicting the oldest non-sink rows if the buffer would overflow); a call that
+ * ends at {@code globalEnd} repeats the current chunk (another denoising step, or the t=0 clean pass)
+ * and overwrites its rows in place. Memory is allocated once and never grows.
+ */
+public final class KvRingBuffer {
+    private final Tensor k;              // [capacity, heads, headDim], rotated keys
+    private final Tensor v;              // [capacity, heads, headDim]
+    private final int sinkTokens;
+    private final int maxAttentionTokens;
+    private int globalEnd;
+    private int localEnd;
+
+    /**
+     * @param capacity           rows in the buffer (window frames × tokens per frame)
+     * @param sinkTokens         rows at the front never evicted (sink frames × tokens per frame)
+     * @param maxAttentionTokens how far back queries look from the fill position
+     */
+    public KvRingBuffer(int capacity, int heads, int headDim, int sinkTokens, int maxAttentionTokens) {
+        if (sinkTokens < 0 || sinkTokens > capacity || maxAttentionTokens <= 0) {
+            throw new IllegalArgumentException("KV cache: sink " + sinkTokens + " must be within capacity "
+                    + capacity + ", attention span " + maxAttentionTokens + " must be positive");
+        }
+        this.k = Tensor.zeros(capacity, heads, headDim);
+        this.v = Tensor.zeros(capacity, heads, headDim);
+        this.sinkTokens = sinkTokens;
+        this.maxAttentionTokens = maxAttentionTokens;
+    }
+
+    /**
+     * Stores the K/V of the tokens {@code [currentStart, currentStart + n)} and returns the window the
+     * chunk's queries attend to (which includes the chunk itself).
+     *
+     * @param roped  [n, heads, headDim] keys after RoPE
+     * @param values [n, heads, headDim]
+     */
+    public AttentionWindow write(Backend backend, Tensor roped, Tensor values, int currentStart) {
+        int n = roped.dim(0);
+        int capacity = capacity();
+        if (n > capacity) {
+            throw new IllegalArgumentException("chunk of " + n + " tokens does not fit a KV cache of " + capacity);
+        }
+        int currentEnd = currentStart + n;
+        if (currentEnd < globalEnd) {
+            throw new IllegalStateException("tokens [" + currentStart + ", " + currentEnd
+                    + ") end before the cache's last chunk (token " + globalEnd
+                    + "): only the newest chunk can be recomputed in place");
+        }
+        int newLocalEnd;
+        if (currentEnd > globalEnd && localEnd + n > capacity) {
+            int evicted = localEnd + n - capacity;
+            int rolled = localEnd - evicted - sinkTokens;
+            if (rolled > 0) {
+                backend.copyRows(k, sinkTokens + evicted, k, sinkTokens, rolled);
+                backend.copyRows(v, sinkTokens + evicted, v, sinkTokens, rolled);
+            }
+            newLocalEnd = localEnd + (currentEnd - globalEnd) - evicted;
+        } else {
+            newLocalEnd = localEnd + (currentEnd - globalEnd);
+        }
+        int localStart = newLocalEnd - n;
+        if (localStart < 0 || newLocalEnd > capacity) {
+            throw new IllegalStateException("KV write of tokens [" + currentStart + ", " + currentEnd
+                    + ") lands outside the buffer (rows " + localStart + ".." + newLocalEnd + " of " + capacity + ")");
+        }
+        backend.copyRows(roped, 0, k, localStart, n);
+        backend.copyRows(values, 0, v, localStart, n);
+        globalEnd = currentEnd;
+        localEnd = newLocalEnd;
+        return new AttentionWindow(Math.max(0, localEnd - maxAttentionTokens), localEnd);
+    }
+
+    /** Forgets everything written from row {@code rows} on: the fill position and token count go back. */
+    public void truncate(int rows, int globalTokens) {
+        if (rows < 0 || rows > localEnd || globalTokens < rows) {
+            throw new IllegalArgumentException("cannot truncate KV cache filled to " + localEnd + " back to " + rows);
+        }
+        localEnd = rows;
+        globalEnd = globalTokens;
+    }
+
+    /** [capacity, heads, headDim] rotated keys, unused rows included. */
+    public Tensor keys() {
+        return k;
+    }
+
+    /** [capacity, heads, headDim] values, unused rows included. */
+    public Tensor values() {
+        return v;
+    }
+
+    public int capacity() {
+        return k.dim(0);
+    }
+
+    public int sinkTokens() {
+        return sinkTokens;
+    }
+
+    public int globalEnd() {
+        return globalEnd;
+    }
+
+    public int localEnd() {
+        return localEnd;
+    }
+}

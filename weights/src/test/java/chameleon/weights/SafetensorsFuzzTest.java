@@ -88,7 +88,7 @@ class SafetensorsFuzzTest {
                 for (String name : f.names()) {
                     readAll(f.tensor(name));
                 }
-                f.metadata().forEach((k, v) -> { });
+                f.metadata().forEach((k, v) -> assertTrue(k != null && v != null));
                 opened++;
             } catch (WeightsException expected) {
                 assertTrue(expected.getMessage().startsWith(file.toString()), expected.getMessage());

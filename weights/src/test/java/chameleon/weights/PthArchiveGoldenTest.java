@@ -1,6 +1,7 @@
 package chameleon.weights;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,6 +10,7 @@ import chameleon.tensor.Shape;
 import chameleon.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import org.junit.jupiter.api.Test;
 
 /** The golden tiny VAE as {@code torch.save(model.state_dict())} wrote it (see the golden README). */
@@ -64,6 +66,24 @@ class PthArchiveGoldenTest {
             assertEquals(Shape.of(48), bias.shape());
             assertEquals(-0.02294921875f, bias.getFloat(0));
             assertEquals(0.041259765625f, bias.getFloat(47));
+        }
+    }
+
+    @Test
+    void goldenPthAndSafetensorsHoldBitIdenticalTensors() {
+        Path dir = golden();
+        try (TensorArchive pth = TensorArchive.open(dir.resolve("vae.pth"));
+             TensorArchive st = TensorArchive.open(dir.resolve("vae.safetensors"))) {
+            assertInstanceOf(PthArchive.class, pth);
+            assertEquals(196, st.names().size());
+            assertEquals(new HashSet<>(st.names()), new HashSet<>(pth.names()));
+            for (String name : pth.names()) {
+                Tensor a = pth.tensor(name);
+                Tensor b = st.tensor(name);
+                assertEquals(b.dtype(), a.dtype(), name);
+                assertEquals(b.shape(), a.shape(), name);
+                assertEquals(-1, a.segment().mismatch(b.segment()), name + " differs between vae.pth and vae.safetensors");
+            }
         }
     }
 }

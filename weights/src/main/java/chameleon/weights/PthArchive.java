@@ -114,7 +114,7 @@ public final class PthArchive implements TensorArchive {
 
     // ---- opening ----
 
-    private static ZipFile openZip(Path path, MemorySegment file) throws IOException {
+    private static ZipFile openZip(Path path, MemorySegment file) {
         try {
             return ZipFile.builder().setPath(path).get();
         } catch (IOException | RuntimeException e) {
@@ -136,8 +136,8 @@ public final class PthArchive implements TensorArchive {
             }
         }
         if (found.size() != 1) {
-            throw new WeightsException(path + ": expected one <prefix>/data.pkl in the zip, found "
-                    + found.stream().map(ZipArchiveEntry::getName).toList());
+            throw new WeightsException(path + ": expected one <prefix>/data.pkl in the zip, found " + found.size()
+                    + (found.isEmpty() ? "" : ": " + found.stream().limit(5).map(e -> shorten(e.getName())).toList()));
         }
         return found.getFirst();
     }

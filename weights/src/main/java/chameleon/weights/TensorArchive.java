@@ -20,7 +20,8 @@ public interface TensorArchive extends AutoCloseable {
      *   <li>a folder: its single {@code *.safetensors.index.json}, else its single {@code *.safetensors};
      *   <li>a {@code *.index.json}: a sharded safetensors checkpoint ({@link ShardedSafetensors});
      *   <li>a {@code *.safetensors} file ({@link SafetensorsFile});
-     *   <li>a {@code *.pth} / {@code *.pt} file: a PyTorch checkpoint (not available in this build yet).
+     *   <li>a {@code *.pth} / {@code *.pt} file: a PyTorch zip checkpoint ({@link PthArchive}; nested
+     *       dicts flatten to dotted names).
      * </ul>
      * If every tensor name starts with {@code model.} (the authors' training checkpoints), the archive
      * presents the names without it ({@link PrefixStrippedArchive}).
@@ -47,8 +48,7 @@ public interface TensorArchive extends AutoCloseable {
             return SafetensorsFile.open(path);
         }
         if (name.endsWith(".pth") || name.endsWith(".pt")) {
-            throw new WeightsException(path + ": PyTorch checkpoints: not available in this build"
-                    + " (convert it to .safetensors, or use a build with the .pth reader)");
+            return PthArchive.open(path);
         }
         throw new WeightsException(path + ": unknown checkpoint format, expected a folder, *.safetensors,"
                 + " *.safetensors.index.json, *.pth or *.pt");

@@ -1,8 +1,11 @@
 package chameleon.weights;
 
 import chameleon.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A read-only collection of named tensors: a safetensors file, a sharded safetensors checkpoint or a
@@ -10,6 +13,77 @@ import java.util.List;
  * archive reads its index, never the tensor data of tensors nobody asks for.
  */
 public interface TensorArchive extends AutoCloseable {
+
+    /**
+     * Opens a checkpoint by what {@code path} is:
+     * <ul>
+     *   <li>a folder: its single {@code *.safetensors.index.json}, else its single {@code *.safetensors};
+     *   <li>a {@code *.index.json}: a sharded safetensors checkpoint ({@link ShardedSafetensors});
+     *   <li>a {@code *.safetensors} file ({@link SafetensorsFile});
+     *   <li>a {@code *.pth} / {@code *.pt} file: a PyTorch checkpoint (not available in this build yet).
+     * </ul>
+     * If every tensor name starts with {@code model.} (the authors' training checkpoints), the archive
+     * presents the names without it ({@link PrefixStrippedArchive}).
+     *
+     * @throws WeightsException naming the path if it does not exist, is ambiguous or cannot be read
+     */
+    static TensorArchive open(Path path) {
+        TensorArchive archive = openFormat(path);
+        return PrefixStrippedArchive.stripIfAllPrefixed(archive, PrefixStrippedArchive.MODEL_PREFIX);
+    }
+
+    private static TensorArchive openFormat(Path path) {
+        if (Files.isDirectory(path)) {
+            return openFormat(checkpointIn(path));
+        }
+        if (!Files.exists(path)) {
+            throw new WeightsException(path + ": checkpoint does not exist");
+        }
+        String name = path.getFileName().toString();
+        if (name.endsWith(".index.json")) {
+            return ShardedSafetensors.open(path);
+        }
+        if (name.endsWith(".safetensors")) {
+            return SafetensorsFile.open(path);
+        }
+        if (name.endsWith(".pth") || name.endsWith(".pt")) {
+            throw new WeightsException(path + ": PyTorch checkpoints: not available in this build"
+                    + " (convert it to .safetensors, or use a build with the .pth reader)");
+        }
+        throw new WeightsException(path + ": unknown checkpoint format, expected a folder, *.safetensors,"
+                + " *.safetensors.index.json, *.pth or *.pt");
+    }
+
+    /** The one checkpoint file of a folder: its index if it has one, else its single safetensors file. */
+    private static Path checkpointIn(Path folder) {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(folder)) {
+            files = list.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new WeightsException(folder + ": cannot list folder: " + e, e);
+        }
+        List<Path> indexes = files.stream()
+                .filter(f -> f.getFileName().toString().endsWith(".safetensors.index.json")).toList();
+        if (indexes.size() == 1) {
+            return indexes.getFirst();
+        }
+        if (indexes.size() > 1) {
+            throw new WeightsException(folder + ": folder holds " + indexes.size()
+                    + " *.safetensors.index.json files, expected one: " + fileNames(indexes));
+        }
+        List<Path> single = files.stream()
+                .filter(f -> f.getFileName().toString().endsWith(".safetensors")).toList();
+        if (single.size() == 1) {
+            return single.getFirst();
+        }
+        throw new WeightsException(folder + ": folder holds " + single.size() + " *.safetensors files and no"
+                + " *.safetensors.index.json, expected one index or exactly one .safetensors file"
+                + (single.isEmpty() ? "" : ": " + fileNames(single)));
+    }
+
+    private static String fileNames(List<Path> files) {
+        return String.join(", ", files.stream().map(f -> f.getFileName().toString()).toList());
+    }
 
     /** The file or folder this archive was opened from (for messages). */
     Path source();

@@ -15,6 +15,12 @@ import org.junit.jupiter.api.Test;
  * resamplers, the special first-chunk rules stated as whole-sequence formulas).
  */
 class CausalCacheTest {
+    /**
+     * Whole-model comparisons allow 1e-6: the attention's Vector API lane reductions may sum in another
+     * order once the JIT compiles them, so two runs of the same frames can differ in the last bits.
+     */
+    private static final float EPS = 1e-6f;
+
     private final Backend b = new CpuBackend();
     private final Random random = new Random(42);
 
@@ -135,16 +141,16 @@ class CausalCacheTest {
             other.decodeFrame(RandomVae.gaussian(random, 1f, 48, 1, 2, 3)); // an unrelated stream in between
             Tensor px = stream.decodeFrame(frame);
             assertEquals(i == 0 ? 1 : 4, px.dim(1));
-            assertArrayEquals(b.slice(whole, 1, at, at + px.dim(1)).array(), px.array(), 0f, "latent frame " + i);
+            assertArrayEquals(b.slice(whole, 1, at, at + px.dim(1)).array(), px.array(), EPS, "latent frame " + i);
             at += px.dim(1);
         }
         // Causality: the first frames do not depend on later latents.
         Tensor prefix = vae.decode(b.slice(latents, 1, 0, 2));
-        assertArrayEquals(b.slice(whole, 1, 0, 5).array(), prefix.array(), 0f);
+        assertArrayEquals(b.slice(whole, 1, 0, 5).array(), prefix.array(), EPS);
         // After reset the stream starts a new video.
         stream.reset();
         assertEquals(0, stream.framesDecoded());
-        assertArrayEquals(b.slice(whole, 1, 0, 1).array(), stream.decodeFrame(b.slice(latents, 1, 0, 1)).array(), 0f);
+        assertArrayEquals(b.slice(whole, 1, 0, 1).array(), stream.decodeFrame(b.slice(latents, 1, 0, 1)).array(), EPS);
     }
 
     @Test
@@ -154,8 +160,8 @@ class CausalCacheTest {
         Tensor latents = vae.encodeVideo(video);
         assertEquals(java.util.List.of(48, 3, 2, 3), java.util.Arrays.stream(latents.shape().dims()).boxed().toList());
         Tensor first = vae.encodeImage(b.slice(video, 1, 0, 1));
-        assertArrayEquals(b.slice(latents, 1, 0, 1).array(), first.array(), 0f);
+        assertArrayEquals(b.slice(latents, 1, 0, 1).array(), first.array(), EPS);
         Tensor two = vae.encodeVideo(b.slice(video, 1, 0, 5));
-        assertArrayEquals(b.slice(latents, 1, 0, 2).array(), two.array(), 0f);
+        assertArrayEquals(b.slice(latents, 1, 0, 2).array(), two.array(), EPS);
     }
 }

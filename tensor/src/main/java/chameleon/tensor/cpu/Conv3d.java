@@ -87,10 +87,10 @@ final class Conv3d {
             int kc = Math.min(KC, g.k - k0);
             gatherPatches(g, x, xo, t, p0, np, k0, kc, col);
             packWeights(w, g.k, c0, nc, k0, kc, packed, wRow);
-            for (int grp = 0; grp < groups; grp++) {
-                int wp = grp * 4 * kc, ap = grp * 4 * PB;
-                for (int p = 0; p < PB; p += 2 * V) {
-                    microKernel(col, packed, wp, acc, ap + p, kc, p);
+            // Pixel columns outer: a [kc, 2V] strip of col stays in L1 while the packed weights stream.
+            for (int p = 0; p < np; p += 2 * V) {
+                for (int grp = 0; grp < groups; grp++) {
+                    microKernel(col, packed, grp * 4 * kc, acc, grp * 4 * PB + p, kc, p);
                 }
             }
         }
@@ -157,6 +157,17 @@ final class Conv3d {
                 int ih = oh * g.sh + dh - g.padTop;
                 if (ih < 0 || ih >= g.hIn) {
                     java.util.Arrays.fill(col, row + p, row + p + run, 0f);
+                } else if (g.sw == 1) {
+                    // Input columns iw = ow + j + dw − padLeft: a contiguous run, zero where it leaves the row.
+                    int src = frame + ih * g.wIn, iw0 = ow + dw - g.padLeft;
+                    int lo = Math.max(0, -iw0), hi = Math.min(run, g.wIn - iw0);
+                    if (hi <= lo) {
+                        java.util.Arrays.fill(col, row + p, row + p + run, 0f);
+                    } else {
+                        java.util.Arrays.fill(col, row + p, row + p + lo, 0f);
+                        System.arraycopy(x, src + iw0 + lo, col, row + p + lo, hi - lo);
+                        java.util.Arrays.fill(col, row + p + hi, row + p + run, 0f);
+                    }
                 } else {
                     int src = frame + ih * g.wIn;
                     for (int j = 0; j < run; j++) {

@@ -53,4 +53,72 @@ public interface Backend {
 
     /** Copies {@code count} rows (axis 0) from src to dst; overlapping ranges behave like memmove. */
     void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count);
+
+    // ---- Channel-first volumes [C, T, H, W] (the VAE) ----
+
+    /**
+     * 3-D convolution (cross-correlation, as PyTorch's {@code Conv3d}), fp32 accumulation.
+     * Time is never padded here: the caller prepends cached or zero frames (causal padding), so
+     * {@code T ≥ kt}. A 2-D convolution applied per frame is the case {@code kt = 1} (reshape a
+     * {@code [Cout, Cin, kh, kw]} weight to {@code [Cout, Cin, 1, kh, kw]}).
+     *
+     * @param x       input [Cin, T, H, W], F32
+     * @param w       weight [Cout, Cin, kt, kh, kw], F32, BF16 or F16
+     * @param bias    [Cout] or null
+     * @param strideT stride along T (≥ 1); likewise {@code strideH}, {@code strideW}
+     * @param padTop  zero rows above the input; {@code padBottom} below, {@code padLeft} /
+     *                {@code padRight} zero columns left / right
+     * @return y [Cout, (T − kt)/strideT + 1, (H + padTop + padBottom − kh)/strideH + 1,
+     *         (W + padLeft + padRight − kw)/strideW + 1]
+     */
+    Tensor conv3d(Tensor x, Tensor w, Tensor bias, int strideT, int strideH, int strideW,
+                  int padTop, int padBottom, int padLeft, int padRight);
+
+    /**
+     * RMS norm over axis 0 (the channels) of a channel-first tensor, as the VAE's {@code RMS_norm}
+     * ({@code F.normalize(x, dim=1)·√C·γ}): {@code y[c, i] = x[c, i] / max(‖x[:, i]‖₂, 1e-12) · √C · gamma[c]}.
+     *
+     * @param x     [C, ...] (any trailing shape, e.g. [C, T, H, W])
+     * @param gamma C elements (shape [C, 1, 1, 1], [C, 1, 1] or [C]), any float dtype
+     * @return a new tensor shaped like x
+     */
+    Tensor channelRmsNorm(Tensor x, Tensor gamma);
+
+    /**
+     * In place per-channel affine map over axis 0: {@code x[c, i] = x[c, i]·scale[c] + shift[c]}.
+     *
+     * @param x     [C, ...], heap F32
+     * @param scale C elements, or null for 1
+     * @param shift C elements, or null for 0
+     */
+    void channelAffine(Tensor x, Tensor scale, Tensor shift);
+
+    /** Nearest-neighbour ×2 upsampling of the last two axes: x [..., H, W] → [..., 2H, 2W] (new). */
+    Tensor upsampleNearest2x(Tensor x);
+
+    /**
+     * A contiguous copy with permuted axes ({@code x.permute(axes).contiguous()}):
+     * {@code y.dim(i) = x.dim(axes[i])}.
+     *
+     * @param x    any rank ≥ 1, F32
+     * @param axes a permutation of {@code 0 … rank−1}
+     */
+    Tensor permute(Tensor x, int... axes);
+
+    /**
+     * Concatenation along {@code axis} into a new tensor; the parts (F32) agree on every other axis.
+     *
+     * @param axis  0 ≤ axis &lt; rank
+     * @param parts one or more tensors of equal rank
+     */
+    Tensor concat(int axis, Tensor... parts);
+
+    /** A copy of indices {@code [from, to)} along {@code axis}: x [..., n, ...] → [..., to − from, ...]. */
+    Tensor slice(Tensor x, int axis, int from, int to);
+
+    /** Mean over {@code axis}, which disappears: x [a, n, b] (axis of size n) → [a, b]. New tensor. */
+    Tensor mean(Tensor x, int axis);
+
+    /** In place clamp of every element to {@code [lo, hi]}. */
+    void clamp(Tensor x, float lo, float hi);
 }

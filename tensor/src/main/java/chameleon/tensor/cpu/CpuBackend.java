@@ -78,4 +78,50 @@ public final class CpuBackend implements Backend {
         // MemorySegment.copy handles overlap like memmove.
         MemorySegment.copy(src.segment(), srcRow * rowBytes, dst.segment(), dstRow * rowBytes, count * rowBytes);
     }
+
+    @Override
+    public Tensor conv3d(Tensor x, Tensor w, Tensor bias, int strideT, int strideH, int strideW,
+                         int padTop, int padBottom, int padLeft, int padRight) {
+        return Conv3d.conv3d(x, w, bias, strideT, strideH, strideW, padTop, padBottom, padLeft, padRight);
+    }
+
+    @Override
+    public Tensor channelRmsNorm(Tensor x, Tensor gamma) {
+        return ChannelKernels.channelRmsNorm(x, gamma);
+    }
+
+    @Override
+    public void channelAffine(Tensor x, Tensor scale, Tensor shift) {
+        ChannelKernels.channelAffine(x, scale, shift);
+    }
+
+    @Override
+    public Tensor upsampleNearest2x(Tensor x) {
+        return TensorCopy.upsampleNearest2x(x);
+    }
+
+    @Override
+    public Tensor permute(Tensor x, int... axes) {
+        return TensorCopy.permute(x, axes);
+    }
+
+    @Override
+    public Tensor concat(int axis, Tensor... parts) {
+        return TensorCopy.concat(axis, parts);
+    }
+
+    @Override
+    public Tensor slice(Tensor x, int axis, int from, int to) {
+        return TensorCopy.slice(x, axis, from, to);
+    }
+
+    @Override
+    public Tensor mean(Tensor x, int axis) {
+        return Reductions.mean(x, axis);
+    }
+
+    @Override
+    public void clamp(Tensor x, float lo, float hi) {
+        RowKernels.clamp(x, lo, hi);
+    }
 }

@@ -129,6 +129,15 @@ final class RowKernels {
         }
     }
 
+    static void clamp(Tensor x, float lo, float hi) {
+        float[] a = x.array();
+        int o = x.arrayOffset();
+        long n = x.numel();
+        for (int i = 0; i < n; i++) {
+            a[o + i] = Math.min(Math.max(a[o + i], lo), hi);
+        }
+    }
+
     static void geluTanh(Tensor x) {
         float[] a = x.array();
         int o = x.arrayOffset();

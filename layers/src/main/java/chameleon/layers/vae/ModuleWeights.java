@@ -1,0 +1,67 @@
+package chameleon.layers.vae;
+
+import chameleon.tensor.DType;
+import chameleon.tensor.Tensor;
+import chameleon.weights.TensorArchive;
+import chameleon.weights.TensorInfo;
+import chameleon.weights.WeightsException;
+import java.util.Arrays;
+
+/**
+ * The tensors of one checkpoint module: a {@link TensorArchive} seen under a name prefix such as
+ * {@code decoder.middle.0.}. Every fetch checks presence, dtype and shape and fails with a
+ * {@link WeightsException} that names the archive, the full tensor name and what was expected.
+ */
+final class ModuleWeights {
+    private final TensorArchive archive;
+    private final String prefix;
+
+    ModuleWeights(TensorArchive archive, String prefix) {
+        this.archive = archive;
+        this.prefix = prefix;
+    }
+
+    /** The weights of submodule {@code name} (prefix {@code this.prefix + name + "."}). */
+    ModuleWeights child(String name) {
+        return new ModuleWeights(archive, prefix + name + ".");
+    }
+
+    /** The submodule of index {@code i} of an {@code nn.Sequential} / {@code nn.ModuleList}. */
+    ModuleWeights child(int i) {
+        return child(Integer.toString(i));
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    boolean has(String name) {
+        return archive.contains(prefix + name);
+    }
+
+    /** The declared dims of {@code name}; {@link WeightsException} if absent. */
+    int[] dims(String name) {
+        return info(name).shape().dims();
+    }
+
+    /** The tensor {@code name}, checked to be a float tensor of exactly {@code shape}. */
+    Tensor tensor(String name, int... shape) {
+        TensorInfo info = info(name);
+        if (!Arrays.equals(info.shape().dims(), shape)) {
+            throw new WeightsException(archive.source() + ": tensor " + prefix + name + " has shape " + info.shape()
+                    + ", expected " + Arrays.toString(shape));
+        }
+        if (info.dtype() != DType.F32 && info.dtype() != DType.BF16 && info.dtype() != DType.F16) {
+            throw new WeightsException(archive.source() + ": tensor " + prefix + name + " is " + info.dtype()
+                    + ", expected F32, BF16 or F16");
+        }
+        return archive.tensor(prefix + name);
+    }
+
+    private TensorInfo info(String name) {
+        if (!archive.contains(prefix + name)) {
+            throw new WeightsException(archive.source() + ": missing tensor " + prefix + name);
+        }
+        return archive.info(prefix + name);
+    }
+}

@@ -1,5 +1,6 @@
 package chameleon.layers.vae;
 
+import chameleon.weights.ModuleWeights;
 import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
 

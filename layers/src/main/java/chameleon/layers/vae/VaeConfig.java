@@ -1,5 +1,6 @@
 package chameleon.layers.vae;
 
+import chameleon.weights.ModuleWeights;
 import chameleon.weights.TensorArchive;
 import chameleon.weights.WeightsException;
 import java.util.Arrays;

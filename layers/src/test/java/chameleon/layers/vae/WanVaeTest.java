@@ -1,5 +1,6 @@
 package chameleon.layers.vae;
 
+import chameleon.weights.ModuleWeights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -4,8 +4,15 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
 
-/** Splits index ranges over the common fork-join pool; runs inline when the work is one task. */
+/**
+ * Splits index ranges over a fork-join pool with one worker per core. The common pool is not used: on
+ * a 2-core machine its parallelism is 1, which would leave a core idle. {@code -Dchameleon.cpu.threads=N}
+ * overrides the size.
+ */
 final class CpuParallel {
+    private static final ForkJoinPool POOL = new ForkJoinPool(Integer.getInteger("chameleon.cpu.threads",
+            Runtime.getRuntime().availableProcessors()));
+
     private CpuParallel() {
     }
 
@@ -14,13 +21,13 @@ final class CpuParallel {
         if (n <= 0) {
             return;
         }
-        if (n == 1 || ForkJoinPool.getCommonPoolParallelism() <= 1) {
+        if (n == 1 || POOL.getParallelism() <= 1) {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
             }
             return;
         }
-        ForkJoinPool.commonPool().invoke(new Range(0, n, body));
+        POOL.invoke(new Range(0, n, body));
     }
 
     private static final class Range extends RecursiveAction {

@@ -1,0 +1,103 @@
+package chameleon.layers.dit;
+
+import chameleon.attention.Rope3d;
+import chameleon.kvcache.KvCache;
+import chameleon.tensor.Backend;
+import chameleon.tensor.Tensor;
+import chameleon.weights.DitConfig;
+import chameleon.weights.ModuleWeights;
+import chameleon.weights.TensorArchive;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The causal Wan2.2 DiT ({@code CausalWan22Model}, inference path): patch embedding, per-frame time
+ * embedding, 30 blocks over the KV cache, head and unpatchify (MODEL.md §2.3). Weights stay in the
+ * archive (memory-mapped, checkpoint dtype); tensors the model does not use are never read.
+ */
+public final class CausalWanModel {
+    private final DitConfig config;
+    private final PatchEmbedding patchEmbedding;
+    private final TimeEmbedding timeEmbedding;
+    private final TextEmbedding textEmbedding;
+    private final List<WanAttentionBlock> blocks;
+    private final Head head;
+    private final Rope3d rope;
+
+    /** Binds the weights of {@code archive} (validated against the inferred config). */
+    public CausalWanModel(TensorArchive archive) {
+        this(archive, DitConfig.infer(archive));
+    }
+
+    public CausalWanModel(TensorArchive archive, DitConfig config) {
+        config.validate(archive);
+        this.config = config;
+        ModuleWeights root = new ModuleWeights(archive, "");
+        this.patchEmbedding = new PatchEmbedding(root.child("patch_embedding"), config);
+        this.timeEmbedding = new TimeEmbedding(root, config);
+        this.textEmbedding = new TextEmbedding(root.child("text_embedding"), config);
+        this.blocks = new ArrayList<>(config.numLayers());
+        for (int i = 0; i < config.numLayers(); i++) {
+            blocks.add(new WanAttentionBlock(root.child("blocks").child(i), config));
+        }
+        this.head = new Head(root.child("head"), config);
+        this.rope = new Rope3d(config.headDim());
+    }
+
+    public DitConfig config() {
+        return config;
+    }
+
+    /** DiT tokens of one latent frame of {@code height × width} latent pixels. */
+    public int tokensPerFrame(int height, int width) {
+        return (height / config.patch().h()) * (width / config.patch().w());
+    }
+
+    /** {@code text_embedding} of a prompt embedding: [textLen, textDim] → [textLen, dim]. Once per prompt. */
+    public Tensor embedText(Backend backend, Tensor promptEmbedding) {
+        return textEmbedding.forward(backend, promptEmbedding);
+    }
+
+    /**
+     * One forward over {@code F} latent frames whose first frame has absolute temporal index
+     * {@code startFrame}; writes their K/V into {@code cache} (append or in-place repeat, §2.6).
+     *
+     * @param latents    [inDim, F, H, W]
+     * @param timesteps  [F] network timestep per frame (bf16-rounded as the pipeline feeds it)
+     * @param context    [textLen, dim] from {@link #embedText}
+     * @return [outDim, F, H, W] predicted flow velocity
+     */
+    public Tensor forward(Backend backend, Tensor latents, long[] timesteps, int startFrame, Tensor context,
+                          KvCache cache, ActivationProbe probe) {
+        int frames = latents.dim(1), height = latents.dim(2), width = latents.dim(3);
+        if (timesteps.length != frames) {
+            throw new IllegalArgumentException(timesteps.length + " timesteps for " + frames + " latent frames");
+        }
+        if (cache.layers() != blocks.size()) {
+            throw new IllegalArgumentException("KV cache has " + cache.layers() + " layers, model " + blocks.size());
+        }
+        int gridF = frames / config.patch().t(), gridH = height / config.patch().h(), gridW = width / config.patch().w();
+        int tokensPerFrame = gridH * gridW;
+        if (cache.geometry().tokensPerFrame() != tokensPerFrame) {
+            throw new IllegalArgumentException("KV cache sized for " + cache.geometry().tokensPerFrame()
+                    + " tokens per frame, latents give " + tokensPerFrame);
+        }
+        int currentStart = startFrame * tokensPerFrame;
+
+        Tensor x = patchEmbedding.forward(backend, latents); // [tokens, dim]
+        probe.record("patch_embed", x);
+        TimeEmbedding.Embeddings t = timeEmbedding.forward(backend, timesteps);
+        probe.record("time_e", t.e());
+        probe.record("time_e0", t.e0());
+        probe.record("text_ctx", context);
+        Tensor[] table = rope.tables(startFrame, gridF, gridH, gridW);
+        for (int i = 0; i < blocks.size(); i++) {
+            blocks.get(i).forward(backend, x, t.e0(), table[0], table[1], context, cache.self(i), cache.cross(i),
+                    currentStart);
+            probe.record("block" + i + "_out", x);
+        }
+        Tensor out = head.forward(backend, x, t.e());
+        probe.record("head_out", out);
+        return head.unpatchify(out, gridF, gridH, gridW);
+    }
+}

@@ -1,0 +1,63 @@
+package chameleon.layers.dit;
+
+import chameleon.tensor.Backend;
+import chameleon.tensor.Linear;
+import chameleon.tensor.Tensor;
+import chameleon.weights.DitConfig;
+import chameleon.weights.ModuleWeights;
+
+/**
+ * {@code time_embedding} (Linear → SiLU → Linear) and {@code time_projection} (SiLU → Linear to 6·dim)
+ * of the per-frame timesteps. Wan2.2 evaluates them per token; every token of a frame shares its
+ * timestep, so one row per frame gives the identical result at a fraction of the cost.
+ */
+public final class TimeEmbedding {
+    private final Linear embed0;     // time_embedding.0 [dim, freq]
+    private final Linear embed2;     // time_embedding.2 [dim, dim]
+    private final Linear projection; // time_projection.1 [6·dim, dim]
+    private final int freqDim;
+    private final int dim;
+
+    /** Per-frame outputs: {@code e} feeds the head, {@code e0} the blocks' modulation. */
+    public record Embeddings(Tensor e /* [F, dim] */, Tensor e0 /* [F, 6, dim] */) {
+    }
+
+    public TimeEmbedding(ModuleWeights root, DitConfig cfg) {
+        this.dim = cfg.dim();
+        this.freqDim = cfg.freqDim();
+        this.embed0 = root.child("time_embedding").linear("0", dim, freqDim);
+        this.embed2 = root.child("time_embedding").linear("2", dim, dim);
+        this.projection = root.child("time_projection").linear("1", 6 * dim, dim);
+    }
+
+    /** @param timesteps one network timestep per frame (already rounded as the pipeline feeds it) */
+    public Embeddings forward(Backend backend, long[] timesteps) {
+        Tensor e = embed0.apply(backend, sinusoid(timesteps, freqDim));
+        backend.silu(e);
+        e = embed2.apply(backend, e);
+        Tensor act = e.copy();
+        backend.silu(act);
+        Tensor e0 = projection.apply(backend, act).reshape(timesteps.length, 6, dim);
+        return new Embeddings(e, e0);
+    }
+
+    /**
+     * {@code sinusoidal_embedding_1d}: [cos(t·ω_i), sin(t·ω_i)], ω_i = 10000^(−i/half), cos half first,
+     * computed in float64 and rounded to float32.
+     *
+     * @return [timesteps, freqDim]
+     */
+    static Tensor sinusoid(long[] timesteps, int freqDim) {
+        int half = freqDim / 2;
+        float[] out = new float[timesteps.length * freqDim];
+        for (int r = 0; r < timesteps.length; r++) {
+            double t = timesteps[r];
+            for (int i = 0; i < half; i++) {
+                double angle = t * Math.pow(10000.0, -(double) i / half);
+                out[r * freqDim + i] = (float) Math.cos(angle);
+                out[r * freqDim + half + i] = (float) Math.sin(angle);
+            }
+        }
+        return Tensor.of(out, timesteps.length, freqDim);
+    }
+}

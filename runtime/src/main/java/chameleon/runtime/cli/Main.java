@@ -1,0 +1,64 @@
+package chameleon.runtime.cli;
+
+import chameleon.weights.WeightsException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * Entry point of the {@code chameleon} command. Every error ends in one line on stderr and a non-zero
+ * exit code ({@link ExitCode}); {@code --debug} adds the stack trace.
+ */
+public final class Main {
+    private static final String USAGE = """
+            usage: chameleon <command> [options]
+              inspect PATH [--tensors]            show a checkpoint's inferred config, dtypes and size
+              replay CASE --out RESULT [--weights FILE] [--backend cpu]
+                                                  replay a golden case file and write every output tensor
+            options for every command: --debug (stack traces on errors)""";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns its exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        boolean debug = Arrays.asList(args).contains("--debug");
+        String[] words = Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
+        try {
+            if (words.length == 0 || words[0].equals("--help") || words[0].equals("help")) {
+                out.println(USAGE);
+                return words.length == 0 ? ExitCode.USAGE : ExitCode.OK;
+            }
+            switch (words[0]) {
+                case "inspect" -> new InspectCommand().run(words, out);
+                case "replay" -> new ReplayCommand().run(words, out);
+                default -> throw new CliException(ExitCode.USAGE, "unknown command \"" + words[0]
+                        + "\" (commands: inspect, replay; see chameleon --help)");
+            }
+            return ExitCode.OK;
+        } catch (CliException e) {
+            report(err, e, e.getMessage(), debug);
+            return e.exitCode();
+        } catch (WeightsException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            report(err, e, e.getMessage(), debug);
+            return ExitCode.FAILED;
+        } catch (OutOfMemoryError e) {
+            report(err, e, "out of memory (raise -Xmx through JAVA_OPTS): " + e.getMessage(), debug);
+            return ExitCode.FAILED;
+        } catch (Exception e) {
+            report(err, e, e.getClass().getSimpleName() + ": " + e.getMessage(), debug);
+            return ExitCode.FAILED;
+        }
+    }
+
+    private static void report(PrintStream err, Throwable e, String message, boolean debug) {
+        err.println("chameleon: " + message);
+        if (debug) {
+            e.printStackTrace(err);
+        }
+    }
+}

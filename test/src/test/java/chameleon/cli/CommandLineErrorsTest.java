@@ -1,0 +1,71 @@
+package chameleon.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chameleon.runtime.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every CLI failure is one line naming what is wrong, with the documented exit code, and no stack trace. */
+class CommandLineErrorsTest {
+    @TempDir
+    Path tmp;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(o), new PrintStream(e));
+        return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void assertOneLine(Result r, int code, String... parts) {
+        assertEquals(code, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line expected: " + r.err());
+        for (String p : parts) {
+            assertTrue(r.err().contains(p), "\"" + p + "\" missing from: " + r.err());
+        }
+    }
+
+    @Test
+    void unknownCommandAndOptionAreUsageErrors() {
+        assertOneLine(run("frobnicate"), 2, "unknown command \"frobnicate\"");
+        assertOneLine(run("inspect", "x.safetensors", "--bogus"), 2, "inspect: unknown option --bogus");
+        assertOneLine(run("replay", "case.safetensors"), 2, "--out RESULT.safetensors is required");
+        assertOneLine(run("replay", "case.safetensors", "--out"), 2, "option --out needs a value");
+    }
+
+    @Test
+    void missingAndBrokenCheckpointsNameTheFile() throws Exception {
+        Path missing = tmp.resolve("nope.safetensors");
+        assertOneLine(run("inspect", missing.toString()), 1, "nope.safetensors", "no such file");
+        Path truncated = tmp.resolve("cut.safetensors");
+        Files.write(truncated, new byte[] {1, 2, 3});
+        assertOneLine(run("inspect", truncated.toString()), 1, "cut.safetensors");
+        Path text = tmp.resolve("weights.pth");
+        Files.writeString(text, "not a zip");
+        assertOneLine(run("inspect", text.toString()), 1, "weights.pth");
+    }
+
+    @Test
+    void debugAddsTheStackTrace() throws Exception {
+        Path truncated = tmp.resolve("cut.safetensors");
+        Files.write(truncated, new byte[] {1, 2, 3});
+        Result r = run("inspect", truncated.toString(), "--debug");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("\tat chameleon."), r.err());
+    }
+
+    @Test
+    void replayRefusesAnUnwritableOutputFolder() {
+        Result r = run("replay", "whatever.safetensors", "--out", tmp.resolve("no/such/dir/r.safetensors").toString());
+        assertOneLine(r, 1, "output folder does not exist or is not writable");
+    }
+}

@@ -30,7 +30,7 @@ public final class Rope3d {
     private static double[] frequencies(int dims) {
         double[] f = new double[dims / 2];
         for (int j = 0; j < f.length; j++) {
-            f[j] = 1.0 / Math.pow(10000.0, (2.0 * j) / dims);
+            f[j] = 1.0 / StrictMath.pow(10000.0, (2.0 * j) / dims);
         }
         return f;
     }
@@ -65,7 +65,7 @@ public final class Rope3d {
     }
 
     private static void put(float[] cos, float[] sin, int i, double angle) {
-        cos[i] = (float) Math.cos(angle);
-        sin[i] = (float) Math.sin(angle);
+        cos[i] = (float) StrictMath.cos(angle);
+        sin[i] = (float) StrictMath.sin(angle);
     }
 }

@@ -1,6 +1,7 @@
 package chameleon.attention;
 
 import chameleon.kvcache.AttentionWindow;
+import chameleon.kvcache.KvPlacement;
 import chameleon.kvcache.KvRingBuffer;
 import chameleon.tensor.Backend;
 import chameleon.tensor.Linear;
@@ -22,17 +23,17 @@ public record SelfAttention(Linear q, Linear k, Linear v, Linear o, Tensor normQ
      * @param h            [tokens, dim] normalised, modulated input
      * @param cos          [tokens, headDim/2] RoPE table for these tokens
      * @param sin          [tokens, headDim/2]
-     * @param currentStart absolute index of the first token (frame index × tokens per frame)
+     * @param placement    where the chunk's K/V go in the cache (streaming append/repeat or a fixed slot)
      * @return [tokens, dim] attention output after W_o
      */
-    public Tensor forward(Backend backend, Tensor h, Tensor cos, Tensor sin, KvRingBuffer cache, int currentStart) {
+    public Tensor forward(Backend backend, Tensor h, Tensor cos, Tensor sin, KvRingBuffer cache, KvPlacement placement) {
         int tokens = h.dim(0), dim = h.dim(1), headDim = dim / heads;
         Tensor qs = project(backend, q, normQ, h).reshape(tokens, heads, headDim);
         Tensor ks = project(backend, k, normK, h).reshape(tokens, heads, headDim);
         Tensor vs = v.apply(backend, h).reshape(tokens, heads, headDim);
         backend.rope(qs, cos, sin);
         backend.rope(ks, cos, sin);
-        AttentionWindow window = cache.write(backend, ks, vs, currentStart);
+        AttentionWindow window = placement.place(cache, backend, ks, vs);
         Tensor out = backend.attention(qs, cache.keys(), cache.values(), window.from(), window.to(),
                 (float) (1.0 / Math.sqrt(headDim)));
         return o.apply(backend, out.reshape(tokens, dim));

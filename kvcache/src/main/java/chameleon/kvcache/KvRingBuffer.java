@@ -82,6 +82,25 @@ public final class KvRingBuffer {
         return new AttentionWindow(Math.max(0, localEnd - maxAttentionTokens), localEnd);
     }
 
+    /**
+     * Overwrites rows {@code [row, row + n)} in place and leaves the stream counters alone; the queries
+     * attend to rows {@code [0, attendTo)}. The rows must lie inside what the stream has filled, so the
+     * next append sees a consistent buffer.
+     *
+     * @param roped  [n, heads, headDim] keys after RoPE
+     * @param values [n, heads, headDim]
+     */
+    public AttentionWindow overwrite(Backend backend, Tensor roped, Tensor values, int row, int attendTo) {
+        int n = roped.dim(0);
+        if (row < 0 || row + n > localEnd || attendTo < row + n || attendTo > localEnd) {
+            throw new IllegalArgumentException("KV slot rows [" + row + ", " + (row + n) + ") attending to [0, "
+                    + attendTo + ") must lie inside the filled rows [0, " + localEnd + ")");
+        }
+        backend.copyRows(roped, 0, k, row, n);
+        backend.copyRows(values, 0, v, row, n);
+        return new AttentionWindow(Math.max(0, attendTo - maxAttentionTokens), attendTo);
+    }
+
     /** Forgets everything written from row {@code rows} on: the fill position and token count go back. */
     public void truncate(int rows, int globalTokens) {
         if (rows < 0 || rows > localEnd || globalTokens < rows) {

@@ -1,6 +1,7 @@
 package chameleon.runtime;
 
 import chameleon.kvcache.KvCache;
+import chameleon.kvcache.KvPlacement;
 import chameleon.layers.dit.ActivationProbe;
 import chameleon.layers.dit.CausalWanModel;
 import chameleon.tensor.Backend;
@@ -48,7 +49,17 @@ public final class ChunkDenoiser {
      * @return [C, F, H, W] the network output (discarded by the pipeline)
      */
     public Tensor prefill(Tensor frames, int startFrame, Tensor context, KvCache cache, ActivationProbe probe) {
-        return model.forward(backend, frames, new long[frames.dim(1)], startFrame, context, cache, probe);
+        return prefill(frames, startFrame, stream(frames, startFrame), context, cache, probe);
+    }
+
+    /** {@link #prefill(Tensor, int, Tensor, KvCache, ActivationProbe)} with an explicit K/V placement. */
+    public Tensor prefill(Tensor frames, int ropeStartFrame, KvPlacement placement, Tensor context, KvCache cache,
+                          ActivationProbe probe) {
+        return model.forward(backend, frames, new long[frames.dim(1)], ropeStartFrame, placement, context, cache, probe);
+    }
+
+    private KvPlacement stream(Tensor latents, int startFrame) {
+        return new KvPlacement.Stream(startFrame * model.tokensPerFrame(latents.dim(2), latents.dim(3)));
     }
 
     /**
@@ -61,13 +72,23 @@ public final class ChunkDenoiser {
      */
     public Tensor denoise(Tensor noise, int startFrame, NoiseSource renoise, Tensor context, KvCache cache,
                           Observer observer) {
+        return denoise(noise, startFrame, stream(noise, startFrame), renoise, context, cache, observer);
+    }
+
+    /**
+     * {@link #denoise(Tensor, int, NoiseSource, Tensor, KvCache, Observer)} with the RoPE index of the
+     * chunk's first frame and its cache placement given apart (they differ once positions restart).
+     */
+    public Tensor denoise(Tensor noise, int ropeStartFrame, KvPlacement placement, NoiseSource renoise,
+                          Tensor context, KvCache cache, Observer observer) {
+        int startFrame = ropeStartFrame;
         int frames = noise.dim(1);
         Tensor x = noise;
         Tensor x0 = null;
         for (int s = 0; s < steps.length; s++) {
             long[] t = new long[frames];
             java.util.Arrays.fill(t, FlowMatchScheduler.networkTimestep(steps[s]));
-            Tensor v = model.forward(backend, x, t, startFrame, context, cache, observer.probe(s));
+            Tensor v = model.forward(backend, x, t, startFrame, placement, context, cache, observer.probe(s));
             float sigma = scheduler.sigma(steps[s]);
             x0 = FlowMatchScheduler.toX0(x, v, sigma);
             observer.onStep(s, x, v, x0);
@@ -75,7 +96,8 @@ public final class ChunkDenoiser {
                 x = FlowMatchScheduler.addNoise(x0, renoise.next(noise.shape().dims()), scheduler.sigma(steps[s + 1]));
             }
         }
-        Tensor clean = model.forward(backend, x0, new long[frames], startFrame, context, cache, observer.probe(-1));
+        Tensor clean = model.forward(backend, x0, new long[frames], startFrame, placement, context, cache,
+                observer.probe(-1));
         observer.onClean(clean);
         return x0;
     }

@@ -2,6 +2,7 @@ package chameleon.layers.dit;
 
 import chameleon.attention.Rope3d;
 import chameleon.kvcache.KvCache;
+import chameleon.kvcache.KvPlacement;
 import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
 import chameleon.weights.DitConfig;
@@ -69,6 +70,19 @@ public final class CausalWanModel {
      */
     public Tensor forward(Backend backend, Tensor latents, long[] timesteps, int startFrame, Tensor context,
                           KvCache cache, ActivationProbe probe) {
+        int tokensPerFrame = tokensPerFrame(latents.dim(2), latents.dim(3));
+        return forward(backend, latents, timesteps, startFrame, new KvPlacement.Stream(startFrame * tokensPerFrame),
+                context, cache, probe);
+    }
+
+    /**
+     * The general forward: {@code ropeStartFrame} is the temporal RoPE index of the first frame and
+     * {@code placement} says where the K/V go (they differ after a garment switch that restarts
+     * positions, and for slot rewrites of the conditioning frames).
+     */
+    public Tensor forward(Backend backend, Tensor latents, long[] timesteps, int ropeStartFrame,
+                          KvPlacement placement, Tensor context, KvCache cache, ActivationProbe probe) {
+        int startFrame = ropeStartFrame;
         int frames = latents.dim(1), height = latents.dim(2), width = latents.dim(3);
         if (timesteps.length != frames) {
             throw new IllegalArgumentException(timesteps.length + " timesteps for " + frames + " latent frames");
@@ -82,7 +96,6 @@ public final class CausalWanModel {
             throw new IllegalArgumentException("KV cache sized for " + cache.geometry().tokensPerFrame()
                     + " tokens per frame, latents give " + tokensPerFrame);
         }
-        int currentStart = startFrame * tokensPerFrame;
 
         Tensor x = patchEmbedding.forward(backend, latents); // [tokens, dim]
         probe.record("patch_embed", x);
@@ -93,7 +106,7 @@ public final class CausalWanModel {
         Tensor[] table = rope.tables(startFrame, gridF, gridH, gridW);
         for (int i = 0; i < blocks.size(); i++) {
             blocks.get(i).forward(backend, x, t.e0(), table[0], table[1], context, cache.self(i), cache.cross(i),
-                    currentStart);
+                    placement);
             probe.record("block" + i + "_out", x);
         }
         Tensor out = head.forward(backend, x, t.e());

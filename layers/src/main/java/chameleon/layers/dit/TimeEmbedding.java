@@ -53,9 +53,9 @@ public final class TimeEmbedding {
         for (int r = 0; r < timesteps.length; r++) {
             double t = timesteps[r];
             for (int i = 0; i < half; i++) {
-                double angle = t * Math.pow(10000.0, -(double) i / half);
-                out[r * freqDim + i] = (float) Math.cos(angle);
-                out[r * freqDim + half + i] = (float) Math.sin(angle);
+                double angle = t * StrictMath.pow(10000.0, -(double) i / half);
+                out[r * freqDim + i] = (float) StrictMath.cos(angle);
+                out[r * freqDim + half + i] = (float) StrictMath.sin(angle);
             }
         }
         return Tensor.of(out, timesteps.length, freqDim);

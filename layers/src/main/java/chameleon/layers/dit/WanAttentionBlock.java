@@ -3,6 +3,7 @@ package chameleon.layers.dit;
 import chameleon.attention.CrossAttention;
 import chameleon.attention.SelfAttention;
 import chameleon.kvcache.CrossAttentionCache;
+import chameleon.kvcache.KvPlacement;
 import chameleon.kvcache.KvRingBuffer;
 import chameleon.tensor.Backend;
 import chameleon.tensor.Linear;
@@ -59,11 +60,11 @@ public final class WanAttentionBlock {
      * @param context [textLen, dim] embedded prompt
      */
     public void forward(Backend backend, Tensor x, Tensor e0, Tensor cos, Tensor sin, Tensor context,
-                        KvRingBuffer kv, CrossAttentionCache xattn, int currentStart) {
+                        KvRingBuffer kv, CrossAttentionCache xattn, KvPlacement placement) {
         Tensor[] m = Modulation.chunks(modulation, e0);
         Tensor h = backend.layerNorm(x, null, null, eps);
         backend.modulate(h, m[0], m[1]);
-        backend.addGated(x, selfAttn.forward(backend, h, cos, sin, kv, currentStart), m[2]);
+        backend.addGated(x, selfAttn.forward(backend, h, cos, sin, kv, placement), m[2]);
 
         Tensor c = crossAttnNormed(backend, x);
         backend.add(x, crossAttn.forward(backend, c, context, xattn));

@@ -53,11 +53,11 @@ final class FlashAttention {
                         blockMax = Math.max(blockMax, s);
                     }
                     float mNew = Math.max(m, blockMax);
-                    float correction = (float) Math.exp(m - mNew);
+                    float correction = (float) StrictMath.exp(m - mNew);
                     l *= correction;
                     scaleInPlace(acc, correction);
                     for (int j = j0; j < j1; j++) {
-                        float p = (float) Math.exp(scores[j - j0] - mNew);
+                        float p = (float) StrictMath.exp(scores[j - j0] - mNew);
                         l += p;
                         axpy(p, va, vo + j * stride + h * d, acc, d);
                     }

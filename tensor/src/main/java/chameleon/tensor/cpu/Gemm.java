@@ -2,7 +2,6 @@ package chameleon.tensor.cpu;
 
 import chameleon.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -93,10 +92,10 @@ final class Gemm {
                     a30 = u.fma(v0, a30);
                     a31 = u.fma(v1, a31);
                 }
-                float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-                float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-                float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
-                float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+                float s00 = sumLanes(a00), s01 = sumLanes(a01);
+                float s10 = sumLanes(a10), s11 = sumLanes(a11);
+                float s20 = sumLanes(a20), s21 = sumLanes(a21);
+                float s30 = sumLanes(a30), s31 = sumLanes(a31);
                 for (int c = kv; c < k; c++) {
                     float v0 = p[w0 + c], v1 = p[w1 + c];
                     s00 += x[x0 + c] * v0;
@@ -131,6 +130,18 @@ final class Gemm {
         }
     }
 
+    /**
+     * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order unspecified, and the
+     * interpreter and C2 do differ, which would make results depend on JIT timing.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < S.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     /** fp32 dot product of a[ao..ao+k) and b[bo..bo+k). */
     static float dot(float[] a, int ao, float[] b, int bo, int k) {
         int kv = S.loopBound(k);
@@ -138,7 +149,7 @@ final class Gemm {
         for (int c = 0; c < kv; c += S.length()) {
             acc = FloatVector.fromArray(S, a, ao + c).fma(FloatVector.fromArray(S, b, bo + c), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (int c = kv; c < k; c++) {
             s += a[ao + c] * b[bo + c];
         }

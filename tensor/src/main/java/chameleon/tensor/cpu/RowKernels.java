@@ -125,7 +125,7 @@ final class RowKernels {
         long n = x.numel();
         for (int i = 0; i < n; i++) {
             float v = a[o + i];
-            a[o + i] = (float) (v / (1.0 + Math.exp(-v)));
+            a[o + i] = (float) (v / (1.0 + StrictMath.exp(-v)));
         }
     }
 
@@ -146,7 +146,7 @@ final class RowKernels {
         forRows((n + 1023) / 1024, blk -> {
             for (int i = blk * 1024, end = Math.min(n, i + 1024); i < end; i++) {
                 double u = a[o + i];
-                a[o + i] = (float) (0.5 * u * (1.0 + Math.tanh(k * (u + 0.044715 * u * u * u))));
+                a[o + i] = (float) (0.5 * u * (1.0 + StrictMath.tanh(k * (u + 0.044715 * u * u * u))));
             }
         });
     }

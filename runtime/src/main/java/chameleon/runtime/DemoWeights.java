@@ -3,6 +3,7 @@ package chameleon.runtime;
 import chameleon.tensor.DType;
 import chameleon.tensor.Shape;
 import chameleon.tensor.Tensor;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -54,7 +55,7 @@ final class DemoWeights {
         }
         if (name.endsWith(".gamma") || name.endsWith("norm_q.weight") || name.endsWith("norm_k.weight")
                 || name.endsWith("norm3.weight")) {
-            java.util.Arrays.fill(v, 1f);
+            Arrays.fill(v, 1f);
             return v;
         }
         double std = name.endsWith("modulation") ? MODULATION_STD : 1.0 / Math.sqrt(fanIn(name, shape));

@@ -1,9 +1,12 @@
 package chameleon.layers.vae;
 
+import chameleon.tensor.Shape;
 import chameleon.weights.ModuleWeights;
 import chameleon.weights.TensorArchive;
 import chameleon.weights.WeightsException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The hyper-parameters of a {@code WanVAE_}, as read back from its tensor shapes.
@@ -108,6 +111,87 @@ public record VaeConfig(int dim, int decDim, int zDim, int[] dimMult, int numRes
                     + ", expected [" + PATCH_CHANNELS + ", decDim·" + dimMult[0] + ", 3, 3, 3]");
         }
         return new VaeConfig(dim, head[1] / dimMult[0], zDim, dimMult, numResBlocks, down, up);
+    }
+
+    /**
+     * Every tensor of a {@code WanVAE_} state dict with this config, with its shape, in module order:
+     * {@code encoder.*}, {@code conv1.*}, {@code conv2.*}, {@code decoder.*}. Derived from the same
+     * module tree the block classes bind ({@link Encoder3d}, {@link Decoder3d}, {@link ResidualBlock},
+     * {@link Resample}, {@link AttentionBlock}), so it also lists what the official state dict holds but
+     * the engine never reads (the log σ² half of {@code conv1}). 196 tensors for the Wan2.2 layout.
+     */
+    public Map<String, Shape> expectedTensors() {
+        Map<String, Shape> t = new LinkedHashMap<>();
+        int n = dimMult.length;
+        int[] enc = encoderDims();
+        conv(t, "encoder.conv1", enc[0], PATCH_CHANNELS, 3, 3, 3);
+        for (int i = 0; i < n; i++) {
+            String stage = "encoder.downsamples." + i + ".downsamples.";
+            for (int j = 0; j < numResBlocks; j++) {
+                residual(t, stage + j, j == 0 ? enc[i] : enc[i + 1], enc[i + 1]);
+            }
+            if (i != n - 1) { // every stage but the last closes with a Resample
+                String resample = stage + numResBlocks;
+                conv(t, resample + ".resample.1", enc[i + 1], enc[i + 1], 3, 3);
+                if (i < temporalDownsample.length && temporalDownsample[i]) {
+                    conv(t, resample + ".time_conv", enc[i + 1], enc[i + 1], 3, 1, 1); // stride-2 time conv
+                }
+            }
+        }
+        middle(t, "encoder.middle", enc[n]);
+        t.put("encoder.head.0.gamma", Shape.of(enc[n], 1, 1, 1));
+        conv(t, "encoder.head.2", 2 * zDim, enc[n], 3, 3, 3);     // μ and log σ²
+        conv(t, "conv1", 2 * zDim, 2 * zDim, 1, 1, 1);
+        conv(t, "conv2", zDim, zDim, 1, 1, 1);
+        int[] dec = decoderDims();
+        conv(t, "decoder.conv1", dec[0], zDim, 3, 3, 3);
+        middle(t, "decoder.middle", dec[0]);
+        for (int i = 0; i < n; i++) {
+            String stage = "decoder.upsamples." + i + ".upsamples.";
+            for (int j = 0; j <= numResBlocks; j++) { // the decoder has one residual block more per stage
+                residual(t, stage + j, j == 0 ? dec[i] : dec[i + 1], dec[i + 1]);
+            }
+            if (i != n - 1) {
+                String resample = stage + (numResBlocks + 1);
+                conv(t, resample + ".resample.1", dec[i + 1], dec[i + 1], 3, 3);
+                if (i < temporalUpsample.length && temporalUpsample[i]) {
+                    conv(t, resample + ".time_conv", 2 * dec[i + 1], dec[i + 1], 3, 1, 1); // 2 frames per frame
+                }
+            }
+        }
+        t.put("decoder.head.0.gamma", Shape.of(dec[n], 1, 1, 1));
+        conv(t, "decoder.head.2", PATCH_CHANNELS, dec[n], 3, 3, 3);
+        return t;
+    }
+
+    /** {@code ResidualBlock(in, out)}: residual.{0,3} γ, residual.{2,6} 3³ convs, a 1³ shortcut when in ≠ out. */
+    private static void residual(Map<String, Shape> t, String prefix, int in, int out) {
+        t.put(prefix + ".residual.0.gamma", Shape.of(in, 1, 1, 1));
+        conv(t, prefix + ".residual.2", out, in, 3, 3, 3);
+        t.put(prefix + ".residual.3.gamma", Shape.of(out, 1, 1, 1));
+        conv(t, prefix + ".residual.6", out, out, 3, 3, 3);
+        if (in != out) {
+            conv(t, prefix + ".shortcut", out, in, 1, 1, 1);
+        }
+    }
+
+    /** [ResidualBlock, AttentionBlock, ResidualBlock] of width c; the attention works on images (2-D). */
+    private static void middle(Map<String, Shape> t, String prefix, int c) {
+        residual(t, prefix + ".0", c, c);
+        t.put(prefix + ".1.norm.gamma", Shape.of(c, 1, 1));
+        conv(t, prefix + ".1.to_qkv", 3 * c, c, 1, 1);
+        conv(t, prefix + ".1.proj", c, c, 1, 1);
+        residual(t, prefix + ".2", c, c);
+    }
+
+    /** A convolution's weight [out, in, kernel…] and bias [out]. */
+    private static void conv(Map<String, Shape> t, String prefix, int out, int in, int... kernel) {
+        int[] dims = new int[2 + kernel.length];
+        dims[0] = out;
+        dims[1] = in;
+        System.arraycopy(kernel, 0, dims, 2, kernel.length);
+        t.put(prefix + ".weight", Shape.of(dims));
+        t.put(prefix + ".bias", Shape.of(out));
     }
 
     @Override

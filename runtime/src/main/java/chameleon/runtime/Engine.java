@@ -14,9 +14,9 @@ import chameleon.weights.TensorArchive;
  * <pre>{@code
  * try (Engine engine = Engine.open(Checkpoint.locate(dir), new CpuBackend());
  *      Session s = engine.openSession(reference, garment, prompt, 42, SessionOptions.defaults())) {
- *     Tensor first = s.nextChunkPixels();        // 9 frames
+ *     Frames first = s.nextChunk();        // 9 frames
  *     s.switchGarment(otherGarment);       // takes effect at the next chunk
- *     Tensor next = s.nextChunkPixels();        // the new garment
+ *     Frames next = s.nextChunk();         // the new garment
  * }
  * }</pre>
  */

@@ -1,5 +1,6 @@
 package chameleon.runtime;
 
+import chameleon.runtime.io.OutputFile;
 import chameleon.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -158,7 +159,7 @@ public final class Frames {
             Files.createDirectories(dir);
             for (int i = 0; i < count(); i++) {
                 Path target = dir.resolve(String.format("%s%05d.png", prefix, firstIndex + i));
-                Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+                Path temp = OutputFile.temporarySibling(target, ".tmp");
                 try {
                     if (!ImageIO.write(image(i), "png", temp.toFile())) {
                         throw new IOException("no PNG writer in this JRE");
@@ -179,4 +180,5 @@ public final class Frames {
     public String toString() {
         return "Frames[" + count() + " x " + width + "x" + height + "]";
     }
+
 }

@@ -101,6 +101,15 @@ public final class Session implements AutoCloseable {
      *         or a switch (9), 4·F after (12)
      */
     public synchronized Tensor nextChunkPixels() {
+        return nextChunkTensor();
+    }
+
+    /** {@link #nextChunkPixels()} as 8-bit {@link Frames}, ready to show or encode. */
+    public synchronized Frames nextChunk() {
+        return Frames.fromPixels(nextChunkTensor());
+    }
+
+    private Tensor nextChunkTensor() {
         requireOpen();
         if (pendingGarment != null) {
             applySwitch();

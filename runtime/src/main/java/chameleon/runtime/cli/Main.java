@@ -12,6 +12,11 @@ import java.util.Arrays;
 public final class Main {
     private static final String USAGE = """
             usage: chameleon <command> [options]
+              generate [--checkpoint DIR --reference IMG --garment IMG] [--switch CHUNK:IMG]...
+                       [--prompt FILE] [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
+                       [--width W --height H] [--backend cpu]
+                                                  stream a video with garment switches into an MP4;
+                                                  without --checkpoint: the embedded demo (random weights)
               inspect PATH [--tensors]            show a checkpoint's inferred config, dtypes and size
               replay CASE --out RESULT [--weights FILE] [--backend cpu]
                                                   replay a golden case file and write every output tensor
@@ -36,8 +41,9 @@ public final class Main {
             switch (words[0]) {
                 case "inspect" -> new InspectCommand().run(words, out);
                 case "replay" -> new ReplayCommand().run(words, out);
+                case "generate" -> new GenerateCommand().run(words, out);
                 default -> throw new CliException(ExitCode.USAGE, "unknown command \"" + words[0]
-                        + "\" (commands: inspect, replay; see chameleon --help)");
+                        + "\" (commands: generate, inspect, replay; see chameleon --help)");
             }
             return ExitCode.OK;
         } catch (CliException e) {

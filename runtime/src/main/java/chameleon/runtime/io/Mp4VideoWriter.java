@@ -78,8 +78,7 @@ public final class Mp4VideoWriter implements AutoCloseable {
     private Mp4VideoWriter(Path target, int fps) throws IOException {
         this.target = target;
         this.fps = fps;
-        Path dir = target.toAbsolutePath().getParent();
-        Path path = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        Path path = OutputFile.temporarySibling(target, ".part");
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
@@ -224,4 +223,5 @@ public final class Mp4VideoWriter implements AutoCloseable {
             throw new IllegalStateException("video writer for " + target + " is " + state.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
+
 }

@@ -8,11 +8,14 @@ import jdk.incubator.vector.VectorSpecies;
  * Attention with an online softmax (FlashAttention's recurrence): each query row streams over the keys
  * once, keeping the running max m, the running denominator l and an unnormalised output accumulator,
  * so no [Lq, Lk] score matrix is ever materialised. Parallel over (head, block of query rows).
+ *
+ * <p>{@code Math.exp} is HotSpot's intrinsic stub, which the interpreter and the compilers share, so
+ * results do not depend on JIT state (StrictMath would be 3× slower here for no gain).
  */
 final class FlashAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int QB = 16;   // query rows per task
-    private static final int KB = 128;  // keys scored per softmax update
+    private static final int KB = 64;   // keys per block: K and V rows stay in L1 across the query rows
 
     private FlashAttention() {
     }
@@ -36,61 +39,68 @@ final class FlashAttention {
         int stride = heads * d;
         CpuParallel.forEach(heads * qBlocks, task -> {
             int h = task / qBlocks;
-            int q0 = (task % qBlocks) * QB, q1 = Math.min(lq, q0 + QB);
+            int q0 = (task % qBlocks) * QB, q1 = Math.min(lq, q0 + QB), rows = q1 - q0;
+            // Per query row of the block: running max m, denominator l, unnormalised output acc.
+            // Keys and values of one key block are reused by every query row while they sit in L1.
+            float[] m = new float[rows];
+            float[] l = new float[rows];
+            float[] acc = new float[rows * d];
             float[] scores = new float[KB];
-            float[] acc = new float[d];
-            for (int i = q0; i < q1; i++) {
-                int qi = qo + i * stride + h * d;
-                float m = Float.NEGATIVE_INFINITY;
-                float l = 0f;
-                java.util.Arrays.fill(acc, 0f);
-                for (int j0 = from; j0 < to; j0 += KB) {
-                    int j1 = Math.min(to, j0 + KB);
+            java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+            for (int j0 = from; j0 < to; j0 += KB) {
+                int j1 = Math.min(to, j0 + KB);
+                for (int r = 0; r < rows; r++) {
+                    int qi = qo + (q0 + r) * stride + h * d;
                     float blockMax = Float.NEGATIVE_INFINITY;
                     for (int j = j0; j < j1; j++) {
                         float s = Gemm.dot(qa, qi, ka, ko + j * stride + h * d, d) * scale;
                         scores[j - j0] = s;
                         blockMax = Math.max(blockMax, s);
                     }
-                    float mNew = Math.max(m, blockMax);
-                    float correction = (float) StrictMath.exp(m - mNew);
-                    l *= correction;
-                    scaleInPlace(acc, correction);
+                    float mNew = Math.max(m[r], blockMax);
+                    float correction = (float) Math.exp(m[r] - mNew);
+                    float sum = l[r] * correction;
+                    scaleInPlace(acc, r * d, d, correction);
                     for (int j = j0; j < j1; j++) {
-                        float p = (float) StrictMath.exp(scores[j - j0] - mNew);
-                        l += p;
-                        axpy(p, va, vo + j * stride + h * d, acc, d);
+                        float p = (float) Math.exp(scores[j - j0] - mNew);
+                        sum += p;
+                        axpy(p, va, vo + j * stride + h * d, acc, r * d, d);
                     }
-                    m = mNew;
+                    l[r] = sum;
+                    m[r] = mNew;
                 }
-                float inv = 1f / l;
-                int oi = i * stride + h * d;
+            }
+            for (int r = 0; r < rows; r++) {
+                float inv = 1f / l[r];
+                int oi = (q0 + r) * stride + h * d;
                 for (int c = 0; c < d; c++) {
-                    oa[oi + c] = acc[c] * inv;
+                    oa[oi + c] = acc[r * d + c] * inv;
                 }
             }
         });
         return out;
     }
 
-    private static void scaleInPlace(float[] a, float s) {
-        int n = a.length, nv = S.loopBound(n);
+    /** a[off .. off+n) *= s. */
+    private static void scaleInPlace(float[] a, int off, int n, float s) {
+        int nv = S.loopBound(n);
         for (int c = 0; c < nv; c += S.length()) {
-            FloatVector.fromArray(S, a, c).mul(s).intoArray(a, c);
+            FloatVector.fromArray(S, a, off + c).mul(s).intoArray(a, off + c);
         }
         for (int c = nv; c < n; c++) {
-            a[c] *= s;
+            a[off + c] *= s;
         }
     }
 
-    /** acc += p · x[xo .. xo+d). */
-    private static void axpy(float p, float[] x, int xo, float[] acc, int d) {
+    /** acc[ao .. ao+d) += p · x[xo .. xo+d). */
+    private static void axpy(float p, float[] x, int xo, float[] acc, int ao, int d) {
         int nv = S.loopBound(d);
+        FloatVector pv = FloatVector.broadcast(S, p);
         for (int c = 0; c < nv; c += S.length()) {
-            FloatVector.fromArray(S, x, xo + c).fma(FloatVector.broadcast(S, p), FloatVector.fromArray(S, acc, c)).intoArray(acc, c);
+            FloatVector.fromArray(S, x, xo + c).fma(pv, FloatVector.fromArray(S, acc, ao + c)).intoArray(acc, ao + c);
         }
         for (int c = nv; c < d; c++) {
-            acc[c] += p * x[xo + c];
+            acc[ao + c] += p * x[xo + c];
         }
     }
 }

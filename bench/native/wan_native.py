@@ -564,19 +564,37 @@ def forward_flops(cfg, lq, lkv, text_len):
                 linear_per_token_layers=lin_per_token)
 
 
+def sync():
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def elapsed(a, b):
+    """ms between two marks: CUDA events, or perf_counter floats on the CPU (smoke run only)."""
+    return (b - a) * 1e3 if isinstance(a, float) else a.elapsed_time(b)
+
+
 def _stats(ms):
     return dict(median=statistics.median(ms), min=min(ms), max=max(ms), n=len(ms), all=[round(v, 3) for v in ms])
 
 
 def bench(args):
-    if not torch.cuda.is_available():
-        raise SystemExit("--bench needs a CUDA device")
-    device = torch.device("cuda")
+    if args.smoke:  # tiny shapes, CPU allowed: checks the benchmark's code path, measures nothing
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    elif torch.cuda.is_available():
+        device = torch.device("cuda")
+    else:
+        raise SystemExit("--bench needs a CUDA device (use --smoke for a CPU dry run of the code path)")
+    cuda = device.type == "cuda"
     dt = torch.bfloat16
     backend = {"flash": SDPBackend.FLASH_ATTENTION, "cudnn": SDPBackend.CUDNN_ATTENTION,
                "math": SDPBackend.MATH, "efficient": SDPBackend.EFFICIENT_ATTENTION}[args.attn]
-    cfg = DitConfig(dim=3072, ffn=14336, layers=args.layers, text_dim=4096)
-    text_len, tpf_h, tpf_w = 512, 80, 44  # latent 80x44 -> 40x22 = 880 tokens per frame
+    if args.smoke:
+        cfg = DitConfig(dim=256, ffn=512, layers=2, text_dim=64)
+        text_len, tpf_h, tpf_w = 16, 8, 6
+    else:
+        cfg = DitConfig(dim=3072, ffn=14336, layers=args.layers, text_dim=4096)
+        text_len, tpf_h, tpf_w = 512, 80, 44  # latent 80x44 -> 40x22 = 880 tokens per frame
     tpf = (tpf_h // 2) * (tpf_w // 2)
     fpc, ncond, window, sink_frames = 3, 2, 23, 5
     capacity, sink = window * tpf, sink_frames * tpf
@@ -586,7 +604,7 @@ def bench(args):
     torch.backends.cudnn.allow_tf32 = True
     t0 = time.perf_counter()
     w = random_weights(cfg, device, dt, args.seed)
-    torch.cuda.synchronize()
+    sync()
     init_s = time.perf_counter() - t0
     nparams = sum(t.numel() for t in w.values())
     model = CausalDiT(cfg, w, dt, exact_attention=False, rope_dtype=torch.float32, compiled=args.compile)
@@ -596,13 +614,15 @@ def bench(args):
     gen = torch.Generator(device=device)
     gen.manual_seed(args.seed + 1)
     text = torch.randn(text_len, cfg.text_dim, generator=gen, device=device)
-    text[300:] = 0.0  # padded rows are zero and still attended to, as in the reference
+    text[text_len * 300 // 512:] = 0.0  # padded rows are zero and still attended to, as in the reference
     z_cond = torch.randn(cfg.in_dim, ncond, tpf_h, tpf_w, generator=gen, device=device)
     model.rope(0, ncond, tpf_h // 2, tpf_w // 2, device)  # RoPE tables are built before any timing
     for c in range(max(args.chunks, args.warmup_chunks)):
         model.rope(ncond + c * fpc, fpc, tpf_h // 2, tpf_w // 2, device)
 
     def ev():
+        if not cuda:
+            return time.perf_counter()
         e = torch.cuda.Event(enable_timing=True)
         e.record()
         return e
@@ -610,17 +630,17 @@ def bench(args):
     def reset_and_prefill():
         for c in kv:
             c.reset()
-        torch.cuda.synchronize()
+        sync()
         a, w0 = ev(), time.perf_counter()
         model.forward(z_cond, frame_t(0, ncond, device), 0, 0, kv)
         b = ev()
-        torch.cuda.synchronize()
-        return a.elapsed_time(b), (time.perf_counter() - w0) * 1e3
+        sync()
+        return elapsed(a, b), (time.perf_counter() - w0) * 1e3
 
     def run_chunk(c):
         """4 steps + clean pass for chunk c; returns (x0, event ms, wall ms, per-forward ms)."""
         sf = ncond + c * fpc
-        torch.cuda.synchronize()
+        sync()
         wall0 = time.perf_counter()
         marks = [ev()]
         x = torch.randn(cfg.in_dim, fpc, tpf_h, tpf_w, generator=gen, device=device)
@@ -634,10 +654,10 @@ def bench(args):
                 x = add_noise(x0, eps, sigma[s + 1])
         model.forward(x0, frame_t(0, fpc, device), sf, sf * tpf, kv)
         marks.append(ev())
-        torch.cuda.synchronize()
+        sync()
         wall = (time.perf_counter() - wall0) * 1e3
-        fwd = [marks[i].elapsed_time(marks[i + 1]) for i in range(len(marks) - 1)]
-        return x0, marks[0].elapsed_time(marks[-1]), wall, fwd
+        fwd = [elapsed(marks[i], marks[i + 1]) for i in range(len(marks) - 1)]
+        return x0, elapsed(marks[0], marks[-1]), wall, fwd
 
     def repeat_forward(c, n):
         """n identical step-0 forwards of chunk c at its cache position (in-place overwrite)."""
@@ -645,15 +665,16 @@ def bench(args):
         x = torch.randn(cfg.in_dim, fpc, tpf_h, tpf_w, generator=gen, device=device)
         ms = []
         for _ in range(n):
-            torch.cuda.synchronize()
+            sync()
             a = ev()
             model.forward(x, frame_t(sched.t_net[0], fpc, device), sf, sf * tpf, kv)
             b = ev()
-            torch.cuda.synchronize()
-            ms.append(a.elapsed_time(b))
+            sync()
+            ms.append(elapsed(a, b))
         return ms, kv[0].local_end
 
-    result = dict(tool="bench/native/wan_native.py", mode="bench", card=torch.cuda.get_device_name(device),
+    result = dict(tool="bench/native/wan_native.py", mode="bench-smoke (tiny shapes, not a benchmark)" if args.smoke
+                  else "bench", card=_device_name(device),
                   torch=torch.__version__, cuda=torch.version.cuda,
                   cudnn=torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None)
     result["settings"] = dict(
@@ -668,17 +689,17 @@ def bench(args):
 
     try:
         with sdpa_kernel([backend]):
-            torch.cuda.synchronize()
+            sync()
             a = ev()
             model.set_text(text)
             b = ev()
-            torch.cuda.synchronize()
-            text_ms_cold = a.elapsed_time(b)
+            sync()
+            text_ms_cold = elapsed(a, b)
             a = ev()
             model.set_text(text)
             b = ev()
-            torch.cuda.synchronize()
-            result["text_kv_ms"] = dict(cold=text_ms_cold, warm=a.elapsed_time(b),
+            sync()
+            result["text_kv_ms"] = dict(cold=text_ms_cold, warm=elapsed(a, b),
                                         note="text embedding + 30 layers of cross-attn K/V, once per prompt")
             # 1. cold warm-up stream (includes cuBLAS/cuDNN init, autotuning and torch.compile if on)
             cold_prefill, cold_prefill_wall = reset_and_prefill()
@@ -703,13 +724,13 @@ def bench(args):
             finite = bool(torch.isfinite(x0).all().item())
             # 4. forward at the last chunk's window (23 frames = 20240 tokens once 7 chunks ran)
             f2, le2 = repeat_forward(args.chunks - 1, args.repeats)
-            torch.cuda.synchronize()
+            sync()
     except Exception as exc:  # e.g. "No available kernel" for a backend on this card
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["table"] = f"bench failed with attention {args.attn}: {result['error']}"
         return result, 2
 
-    peak = torch.cuda.max_memory_allocated(device)
+    peak = torch.cuda.max_memory_allocated(device) if cuda else float("nan")
     later = [c["event_ms"] for c in chunks[1:]]
     first = chunks[0]["event_ms"]
     med_later = statistics.median(later) if later else float("nan")
@@ -798,6 +819,7 @@ def main():
     ap.add_argument("--warmup-chunks", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=10, help="timed single forwards per window size")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--smoke", action="store_true", help="with --bench: tiny shapes (CPU allowed), code-path check only")
     ap.add_argument("--device", default=None, help="device for --check-golden (default cuda if available)")
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--json", metavar="FILE", help="also write the JSON result here")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Native PyTorch path (issue 6): golden check, then the real-shape DiT benchmark with the flash and
-# the cuDNN SDPA backends, one JSON file each in OUT_DIR. Usage:
+# the cuDNN SDPA backends (and, optionally, flash + torch.compile), one JSON file each in OUT_DIR. Usage:
 #   bench/native/run-native.sh GOLDEN_DIR OUT_DIR [extra --bench arguments]
 # Runs on the GPU machine (torch, numpy, standard library only). Exit status: non-zero if the golden
 # check failed or any benchmark failed; every step runs regardless.
@@ -18,5 +18,13 @@ for attn in flash cudnn; do
   echo "== $(date -u +%FT%TZ) bench --attn $attn" >&2
   "$py" "$here/wan_native.py" --bench --attn "$attn" --json "$out/native-bench-$attn.json" "$@" > /dev/null || rc=1
 done
+# torch.compile of the block pieces, reported separately; optional (NATIVE_COMPILE=0 skips it),
+# bounded in time, and its failure does not fail the run
+if [ "${NATIVE_COMPILE:-1}" != 0 ]; then
+  echo "== $(date -u +%FT%TZ) bench --attn flash --compile (optional, at most ${NATIVE_COMPILE_TIMEOUT:-170} s)" >&2
+  timeout "${NATIVE_COMPILE_TIMEOUT:-170}" "$py" "$here/wan_native.py" --bench --attn flash --compile \
+    --json "$out/native-bench-flash-compile.json" "$@" > /dev/null \
+    || echo "== torch.compile run failed or timed out (not counted as a failure)" >&2
+fi
 echo "== $(date -u +%FT%TZ) done, rc=$rc; JSON in $out" >&2
 exit $rc

@@ -193,13 +193,27 @@ def from_heads(y):
     return y[0].transpose(0, 1).reshape(L, H * D)
 
 
+# set when the chosen SDPA backend refused the strided KV-window views; from then on the window is
+# copied to contiguous tensors before each call (reported in the JSON as kv_window_copied)
+SDPA_NEEDS_CONTIGUOUS_KV = []
+
+
 def attention(q, k, v, exact):
-    """q [1,H,Lq,D], k/v [1,H,Lk,D]. exact=True: softmax(QKᵀ/√D)·V in fp32; else SDPA with the
-    backend chosen by the enclosing sdpa_kernel context."""
+    """q [1,H,Lq,D], k/v [1,H,Lk,D] (k/v may be views of the ring buffer [1,H,cap,D]).
+    exact=True: softmax(QKᵀ/√D)·V in fp32; else SDPA with the backend chosen by the enclosing
+    sdpa_kernel context."""
     if exact:
         s = torch.matmul(q.float(), k.float().transpose(-1, -2)) / math.sqrt(q.shape[-1])
         return torch.matmul(torch.softmax(s, dim=-1), v.float()).to(q.dtype)
-    return F.scaled_dot_product_attention(q, k, v)
+    if SDPA_NEEDS_CONTIGUOUS_KV:
+        return F.scaled_dot_product_attention(q, k.contiguous(), v.contiguous())
+    try:
+        return F.scaled_dot_product_attention(q, k, v)
+    except RuntimeError as exc:
+        if k.is_contiguous() and v.is_contiguous():
+            raise
+        SDPA_NEEDS_CONTIGUOUS_KV.append(str(exc).splitlines()[0])
+        return F.scaled_dot_product_attention(q, k.contiguous(), v.contiguous())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -405,6 +419,203 @@ def frame_t(value, frames, device):
 
 
 # ----------------------------------------------------------------------------------------------
+# Wan2.2 VAE decoder with the causal per-frame feature cache (MODEL.md 3)
+# ----------------------------------------------------------------------------------------------
+def vae_decoder_shapes(dims, z_dim=48, num_res=2, temporal_up=(True, True, False)):
+    """Names and shapes of conv2.* and decoder.* (MODEL.md 3.5) for decoder dims, e.g. [1024,1024,1024,512,256]."""
+    s = {"conv2.weight": (z_dim, z_dim, 1, 1, 1), "conv2.bias": (z_dim,),
+         "decoder.conv1.weight": (dims[0], z_dim, 3, 3, 3), "decoder.conv1.bias": (dims[0],)}
+
+    def res(p, cin, cout):
+        s[p + ".residual.0.gamma"] = (cin, 1, 1, 1)
+        s[p + ".residual.2.weight"] = (cout, cin, 3, 3, 3)
+        s[p + ".residual.2.bias"] = (cout,)
+        s[p + ".residual.3.gamma"] = (cout, 1, 1, 1)
+        s[p + ".residual.6.weight"] = (cout, cout, 3, 3, 3)
+        s[p + ".residual.6.bias"] = (cout,)
+        if cin != cout:
+            s[p + ".shortcut.weight"] = (cout, cin, 1, 1, 1)
+            s[p + ".shortcut.bias"] = (cout,)
+
+    c = dims[0]
+    res("decoder.middle.0", c, c)
+    s["decoder.middle.1.norm.gamma"] = (c, 1, 1)
+    s["decoder.middle.1.to_qkv.weight"] = (3 * c, c, 1, 1)
+    s["decoder.middle.1.to_qkv.bias"] = (3 * c,)
+    s["decoder.middle.1.proj.weight"] = (c, c, 1, 1)
+    s["decoder.middle.1.proj.bias"] = (c,)
+    res("decoder.middle.2", c, c)
+    n = len(dims) - 1
+    for i in range(n):
+        cin, cout = dims[i], dims[i + 1]
+        for j in range(num_res + 1):
+            res(f"decoder.upsamples.{i}.upsamples.{j}", cin if j == 0 else cout, cout)
+        if i != n - 1:
+            p = f"decoder.upsamples.{i}.upsamples.{num_res + 1}"
+            s[p + ".resample.1.weight"] = (cout, cout, 3, 3)
+            s[p + ".resample.1.bias"] = (cout,)
+            if i < len(temporal_up) and temporal_up[i]:
+                s[p + ".time_conv.weight"] = (2 * cout, cout, 3, 1, 1)
+                s[p + ".time_conv.bias"] = (2 * cout,)
+    s["decoder.head.0.gamma"] = (dims[-1], 1, 1, 1)
+    s["decoder.head.2.weight"] = (12, dims[-1], 3, 3, 3)
+    s["decoder.head.2.bias"] = (12,)
+    return s
+
+
+_REP = "Rep"  # the upsample3d slot marker after latent frame 0
+
+
+class VaeDecoder:
+    """Decodes one latent frame per call; the feature cache persists across calls (reset() restarts).
+    Tensors are [1, C, T, H, W]."""
+
+    def __init__(self, w, dims, mean, std, num_res=2, temporal_up=(True, True, False)):
+        self.w, self.dims, self.num_res, self.temporal_up = w, dims, num_res, temporal_up
+        self.mean, self.std = mean, std
+        self.reset()
+
+    def reset(self):
+        self.cache = {}
+        self.frames = 0
+
+    def _rms(self, x, name):
+        g = self.w[name]
+        return F.normalize(x, dim=1) * (x.shape[1] ** 0.5) * g
+
+    def _conv(self, x, name):
+        """CausalConv3d: k=3 convs own a cache slot (the last 2 input frames), k=1 convs do not."""
+        wt, b = self.w[name + ".weight"], self.w[name + ".bias"]
+        if wt.shape[2] == 1:
+            return F.conv3d(x, wt, b)
+        idx = self.idx
+        self.idx += 1
+        prev = self.cache.get(idx)
+        keep = x[:, :, -2:].clone()
+        if keep.shape[2] < 2 and prev is not None:
+            keep = torch.cat([prev[:, :, -1:], keep], dim=2)
+        front = 2
+        if prev is not None:
+            x = torch.cat([prev, x], dim=2)
+            front -= prev.shape[2]
+        kh = wt.shape[3] // 2
+        y = F.conv3d(F.pad(x, (kh, kh, kh, kh, front, 0)), wt, b)
+        self.cache[idx] = keep
+        return y
+
+    def _res(self, x, p):
+        h = self._conv(x, p + ".shortcut") if (p + ".shortcut.weight") in self.w else x
+        y = self._conv(F.silu(self._rms(x, p + ".residual.0.gamma")), p + ".residual.2")
+        y = self._conv(F.silu(self._rms(y, p + ".residual.3.gamma")), p + ".residual.6")
+        return y + h
+
+    def _attn(self, x, p):
+        b, c, t, h, w = x.shape
+        f = x.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w)
+        f = self._rms(f, p + ".norm.gamma")
+        qkv = F.conv2d(f, self.w[p + ".to_qkv.weight"], self.w[p + ".to_qkv.bias"])  # [bt, 3c, h, w]
+        qkv = qkv.reshape(b * t, 3 * c, h * w).transpose(1, 2)  # [bt, hw, 3c]
+        q, k, v = qkv[..., :c], qkv[..., c:2 * c], qkv[..., 2 * c:]
+        o = F.scaled_dot_product_attention(q[:, None], k[:, None], v[:, None])[:, 0]  # one head, scale 1/√c
+        o = o.transpose(1, 2).reshape(b * t, c, h, w)
+        o = F.conv2d(o, self.w[p + ".proj.weight"], self.w[p + ".proj.bias"])
+        return o.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4) + x
+
+    def _upsample(self, x, p, temporal):
+        if temporal:
+            idx = self.idx
+            self.idx += 1
+            prev = self.cache.get(idx)
+            if prev is None:
+                self.cache[idx] = _REP  # frame 0: no temporal doubling
+            else:
+                rep = isinstance(prev, str)
+                keep = x[:, :, -2:].clone()
+                if keep.shape[2] < 2:
+                    keep = torch.cat([torch.zeros_like(keep) if rep else prev[:, :, -1:], keep], dim=2)
+                inp = x if rep else torch.cat([prev, x], dim=2)
+                front = 2 if rep else 2 - prev.shape[2]
+                y = F.conv3d(F.pad(inp, (0, 0, 0, 0, front, 0)), self.w[p + ".time_conv.weight"],
+                             self.w[p + ".time_conv.bias"])  # [b, 2c, t, h, w]
+                self.cache[idx] = keep
+                b, c2, t, h, w = y.shape
+                x = y.reshape(b, 2, c2 // 2, t, h, w).permute(0, 2, 3, 1, 4, 5).reshape(b, c2 // 2, 2 * t, h, w)
+        b, c, t, h, w = x.shape
+        f = F.interpolate(x.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w), scale_factor=2.0, mode="nearest")
+        f = F.conv2d(f, self.w[p + ".resample.1.weight"], self.w[p + ".resample.1.bias"], padding=1)
+        return f.reshape(b, t, c, 2 * h, 2 * w).permute(0, 2, 1, 3, 4)
+
+    @staticmethod
+    def _dup_up(x, cout, ft, fs, first):
+        b, cin, t, h, w = x.shape
+        r = cout * ft * fs * fs // cin
+        y = x.repeat_interleave(r, dim=1).view(b, cout, ft, fs, fs, t, h, w)
+        y = y.permute(0, 1, 5, 2, 6, 3, 7, 4).reshape(b, cout, t * ft, h * fs, w * fs)
+        return y[:, :, ft - 1:] if first and ft > 1 else y
+
+    def decode_frame(self, z):
+        """z: normalised latent [48, 1, h, w] -> pixels [3, 1 or 4, 16h, 16w] (unclamped)."""
+        first = self.frames == 0
+        self.idx = 0
+        x = z[None].to(self.w["conv2.weight"].dtype)
+        x = x / (1.0 / self.std).view(1, -1, 1, 1, 1) + self.mean.view(1, -1, 1, 1, 1)
+        x = F.conv3d(x, self.w["conv2.weight"], self.w["conv2.bias"])
+        x = self._conv(x, "decoder.conv1")
+        x = self._res(x, "decoder.middle.0")
+        x = self._attn(x, "decoder.middle.1")
+        x = self._res(x, "decoder.middle.2")
+        n = len(self.dims) - 1
+        for i in range(n):
+            p = f"decoder.upsamples.{i}.upsamples"
+            y = x
+            for j in range(self.num_res + 1):
+                y = self._res(y, f"{p}.{j}")
+            if i != n - 1:
+                temporal = i < len(self.temporal_up) and self.temporal_up[i]
+                y = self._upsample(y, f"{p}.{self.num_res + 1}", temporal)
+                y = y + self._dup_up(x, self.dims[i + 1], 2 if temporal else 1, 2, first)
+            x = y
+        x = self._conv(F.silu(self._rms(x, "decoder.head.0.gamma")), "decoder.head.2")  # [1, 12, T, H, W]
+        self.frames += 1
+        _, _, t, h, w = x.shape
+        # unpatchify: channel c*4 + r*2 + q -> pixel (2h+q, 2w+r)
+        return x[0].view(3, 2, 2, t, h, w).permute(0, 3, 4, 2, 5, 1).reshape(3, t, 2 * h, 2 * w)
+
+
+def check_golden_vae(d, device, tol):
+    """Replays the decode case of vae_case.safetensors frame by frame; returns comparison rows."""
+    case, meta = read_safetensors(os.path.join(d, "vae_case.safetensors"))
+    info = json.loads(meta["json"])
+    vc = info["vae_config"]
+    raw_w, _ = read_safetensors(os.path.join(d, "vae.safetensors"))
+    dims = [vc["dec_dim"] * u for u in [vc["dim_mult"][-1]] + vc["dim_mult"][::-1]]
+    shapes = vae_decoder_shapes(dims, vc["z_dim"], vc["num_res_blocks"], tuple(vc["temperal_upsample"]))
+    missing = [n for n in shapes if n not in raw_w or tuple(raw_w[n].shape) != tuple(shapes[n])]
+    extra = [n for n in raw_w if (n.startswith("decoder.") or n.startswith("conv2.")) and n not in shapes]
+    if missing or extra:
+        raise ValueError(f"VAE decoder weights: missing/wrong {missing[:5]}, unexpected {extra[:5]}")
+    w = {n: raw_w[n].to(device=device, dtype=torch.float32) for n in shapes}
+    dec = VaeDecoder(w, dims, case["latents_mean"].to(device), case["latents_std"].to(device),
+                     vc["num_res_blocks"], tuple(vc["temperal_upsample"]))
+    z = case["dec_latent_in"].to(device)
+    with sdpa_kernel([SDPBackend.MATH]):
+        outs = [dec.decode_frame(z[:, i:i + 1]) for i in range(z.shape[1])]
+    raw = torch.cat(outs, dim=1)
+    mine = {"dec_out_raw": raw, "dec_out": raw.clamp(-1, 1)}
+    rows = []
+    for name, got in mine.items():
+        ref = case[name].to(torch.float64)
+        got = got.detach().to("cpu", torch.float64)
+        if tuple(ref.shape) != tuple(got.shape):
+            rows.append(dict(tensor="vae:" + name, max_abs_diff=None, error=f"shape {tuple(got.shape)} vs {tuple(ref.shape)}"))
+            continue
+        rows.append(dict(tensor="vae:" + name, max_abs_diff=(ref - got).abs().max().item(), max_abs_ref=ref.abs().max().item()))
+    frames_ok = [o.shape[1] for o in outs] == case["dec_frames_per_latent"].tolist()
+    return rows, frames_ok
+
+
+
+# ----------------------------------------------------------------------------------------------
 # --check-golden
 # ----------------------------------------------------------------------------------------------
 def check_golden(args):
@@ -505,6 +716,14 @@ def check_golden(args):
         rows.append(dict(tensor=name, max_abs_diff=diff, max_abs_ref=ref.abs().max().item()))
         worst = max(worst, diff) if diff == diff else float("inf")
         compared += 1
+    vae_frames_ok = None
+    if os.path.exists(os.path.join(d, "vae_case.safetensors")) and not args.no_vae:
+        vrows, vae_frames_ok = check_golden_vae(d, device, tol)
+        for r in vrows:
+            rows.append(r)
+            diff = r["max_abs_diff"]
+            worst = float("inf") if diff is None or diff != diff else max(worst, diff)
+            compared += 1
     required = ["x0_all"] + [f"c{c}_s{s}_v" for c in range(nchunks) for s in range(steps)] + \
                [f"kv_l{i}_{t}" for i in range(cfg.layers) for t in ("k", "v")]
     absent = [n for n in required if n not in case or not any(r["tensor"] == n for r in rows)]
@@ -514,11 +733,13 @@ def check_golden(args):
         kv_end_ok = len(ends) == len(kv) and all(
             kv[e["layer"]].global_end == e["global_end_index"] and kv[e["layer"]].local_end == e["local_end_index"]
             for e in ends)
-    ok = (worst <= tol) and not absent and sched_ok and kv_end_ok is not False and compared > 0
+    ok = (worst <= tol) and not absent and sched_ok and kv_end_ok is not False and compared > 0 \
+        and vae_frames_ok is not False
     lines = [f"golden DiT case {d} on {device} ({_device_name(device)}), fp32, TF32 off, "
              f"attention {'SDPA math' if args.attn == 'math' else 'exact softmax'}",
              f"scheduler t/sigma/t_net equal to the case: {sched_ok} (t_net {sched.t_net.tolist()})",
              f"KV end indices after last call equal to the case: {kv_end_ok}",
+             f"VAE decode case: {'not run' if vae_frames_ok is None else 'frames per latent as recorded: ' + str(vae_frames_ok)}",
              f"{'tensor':<26}{'max |diff|':>14}{'max |ref|':>12}"]
     for r in rows:
         if r.get("error"):
@@ -531,7 +752,7 @@ def check_golden(args):
     result = dict(tool="bench/native/wan_native.py", mode="check-golden", case_dir=os.path.abspath(d),
                   device=_device_name(device), torch=torch.__version__, precision="fp32, TF32 off",
                   attention="sdpa-math" if args.attn == "math" else "exact-softmax",
-                  scheduler_matches_case=sched_ok, kv_end_matches_case=kv_end_ok,
+                  scheduler_matches_case=sched_ok, kv_end_matches_case=kv_end_ok, vae_frames_match_case=vae_frames_ok,
                   tolerance=tol, worst_max_abs_diff=worst, compared=compared, missing_required=absent,
                   passed=ok, per_tensor=rows, table="\n".join(lines))
     return result, (0 if ok else 1)
@@ -777,6 +998,10 @@ def bench(args):
                     later_chunks_median=statistics.median(later_tflops) if later_tflops else None,
                     peak_bf16_dense=H100_BF16_PEAK_TFLOPS),
         output_finite=finite,
+        kv_window_copied=dict(copied=bool(SDPA_NEEDS_CONTIGUOUS_KV),
+                              reason=SDPA_NEEDS_CONTIGUOUS_KV[0] if SDPA_NEEDS_CONTIGUOUS_KV else None,
+                              note="true: the SDPA backend refused the strided KV-window views, so every "
+                                   "self-attention call copies its window (that copy is inside the timings)"),
     )
     tf = result["tflops"]
     tf["fraction_of_peak"] = {k: tf[k] / H100_BF16_PEAK_TFLOPS for k in
@@ -800,6 +1025,7 @@ def bench(args):
         f"{'TFLOP/s whole stream':<44}{tf['stream']:>12.1f}  ({100 * tf['fraction_of_peak']['stream']:.1f} % of 989)",
         f"{'peak GPU memory (max_memory_allocated)':<44}{result['peak_gpu_memory_gib']:>12.2f}  GiB",
         "per-chunk ms: " + ", ".join("%.1f" % c["event_ms"] for c in chunks) + f"; output finite: {finite}",
+        f"KV window copied before SDPA: {bool(SDPA_NEEDS_CONTIGUOUS_KV)}",
     ]
     result["table"] = "\n".join(lines)
     return result, 0
@@ -822,6 +1048,7 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="with --bench: tiny shapes (CPU allowed), code-path check only")
     ap.add_argument("--device", default=None, help="device for --check-golden (default cuda if available)")
     ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--no-vae", action="store_true", help="--check-golden: skip the VAE decode case")
     ap.add_argument("--json", metavar="FILE", help="also write the JSON result here")
     args = ap.parse_args()
     if bool(args.check_golden) == bool(args.bench):

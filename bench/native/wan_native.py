@@ -478,6 +478,11 @@ class VaeDecoder:
     def reset(self):
         self.cache = {}
         self.frames = 0
+        self.flops = 0  # 2·MACs of every convolution and attention matmul run since reset()
+
+    def _count(self, y, wt):
+        self.flops += 2 * y.numel() * wt[0].numel()
+        return y
 
     def _rms(self, x, name):
         g = self.w[name]
@@ -487,7 +492,7 @@ class VaeDecoder:
         """CausalConv3d: k=3 convs own a cache slot (the last 2 input frames), k=1 convs do not."""
         wt, b = self.w[name + ".weight"], self.w[name + ".bias"]
         if wt.shape[2] == 1:
-            return F.conv3d(x, wt, b)
+            return self._count(F.conv3d(x, wt, b), wt)
         idx = self.idx
         self.idx += 1
         prev = self.cache.get(idx)
@@ -499,7 +504,7 @@ class VaeDecoder:
             x = torch.cat([prev, x], dim=2)
             front -= prev.shape[2]
         kh = wt.shape[3] // 2
-        y = F.conv3d(F.pad(x, (kh, kh, kh, kh, front, 0)), wt, b)
+        y = self._count(F.conv3d(F.pad(x, (kh, kh, kh, kh, front, 0)), wt, b), wt)
         self.cache[idx] = keep
         return y
 
@@ -513,12 +518,14 @@ class VaeDecoder:
         b, c, t, h, w = x.shape
         f = x.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w)
         f = self._rms(f, p + ".norm.gamma")
-        qkv = F.conv2d(f, self.w[p + ".to_qkv.weight"], self.w[p + ".to_qkv.bias"])  # [bt, 3c, h, w]
+        qkv = self._count(F.conv2d(f, self.w[p + ".to_qkv.weight"], self.w[p + ".to_qkv.bias"]),
+                          self.w[p + ".to_qkv.weight"])  # [bt, 3c, h, w]
+        self.flops += 4 * b * t * (h * w) ** 2 * c
         qkv = qkv.reshape(b * t, 3 * c, h * w).transpose(1, 2)  # [bt, hw, 3c]
         q, k, v = qkv[..., :c], qkv[..., c:2 * c], qkv[..., 2 * c:]
         o = F.scaled_dot_product_attention(q[:, None], k[:, None], v[:, None])[:, 0]  # one head, scale 1/√c
         o = o.transpose(1, 2).reshape(b * t, c, h, w)
-        o = F.conv2d(o, self.w[p + ".proj.weight"], self.w[p + ".proj.bias"])
+        o = self._count(F.conv2d(o, self.w[p + ".proj.weight"], self.w[p + ".proj.bias"]), self.w[p + ".proj.weight"])
         return o.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4) + x
 
     def _upsample(self, x, p, temporal):
@@ -535,14 +542,15 @@ class VaeDecoder:
                     keep = torch.cat([torch.zeros_like(keep) if rep else prev[:, :, -1:], keep], dim=2)
                 inp = x if rep else torch.cat([prev, x], dim=2)
                 front = 2 if rep else 2 - prev.shape[2]
-                y = F.conv3d(F.pad(inp, (0, 0, 0, 0, front, 0)), self.w[p + ".time_conv.weight"],
-                             self.w[p + ".time_conv.bias"])  # [b, 2c, t, h, w]
+                y = self._count(F.conv3d(F.pad(inp, (0, 0, 0, 0, front, 0)), self.w[p + ".time_conv.weight"],
+                                         self.w[p + ".time_conv.bias"]), self.w[p + ".time_conv.weight"])  # [b, 2c, t, h, w]
                 self.cache[idx] = keep
                 b, c2, t, h, w = y.shape
                 x = y.reshape(b, 2, c2 // 2, t, h, w).permute(0, 2, 3, 1, 4, 5).reshape(b, c2 // 2, 2 * t, h, w)
         b, c, t, h, w = x.shape
         f = F.interpolate(x.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w), scale_factor=2.0, mode="nearest")
-        f = F.conv2d(f, self.w[p + ".resample.1.weight"], self.w[p + ".resample.1.bias"], padding=1)
+        f = self._count(F.conv2d(f, self.w[p + ".resample.1.weight"], self.w[p + ".resample.1.bias"], padding=1),
+                        self.w[p + ".resample.1.weight"])
         return f.reshape(b, t, c, 2 * h, 2 * w).permute(0, 2, 1, 3, 4)
 
     @staticmethod
@@ -557,9 +565,9 @@ class VaeDecoder:
         """z: normalised latent [48, 1, h, w] -> pixels [3, 1 or 4, 16h, 16w] (unclamped)."""
         first = self.frames == 0
         self.idx = 0
-        x = z[None].to(self.w["conv2.weight"].dtype)
-        x = x / (1.0 / self.std).view(1, -1, 1, 1, 1) + self.mean.view(1, -1, 1, 1, 1)
-        x = F.conv3d(x, self.w["conv2.weight"], self.w["conv2.bias"])
+        x = z[None].float() / (1.0 / self.std.float()).view(1, -1, 1, 1, 1) + self.mean.float().view(1, -1, 1, 1, 1)
+        x = self._count(F.conv3d(x.to(self.w["conv2.weight"].dtype), self.w["conv2.weight"], self.w["conv2.bias"]),
+                        self.w["conv2.weight"])
         x = self._conv(x, "decoder.conv1")
         x = self._res(x, "decoder.middle.0")
         x = self._attn(x, "decoder.middle.1")
@@ -613,6 +621,93 @@ def check_golden_vae(d, device, tol):
     frames_ok = [o.shape[1] for o in outs] == case["dec_frames_per_latent"].tolist()
     return rows, frames_ok
 
+
+
+def bench_vae(args, device):
+    """Wan2.2 VAE decoder at the real size (or tiny with --smoke), random bf16 weights, one latent
+    frame per call with the causal cache. Frame 0 gives 1 pixel frame, later frames 4."""
+    cuda = device.type == "cuda"
+    dims = [32, 32, 32, 16, 8] if args.smoke else [1024, 1024, 1024, 512, 256]
+    lh, lw = (2, 3) if args.smoke else (80, 44)
+    dt = torch.bfloat16
+    g = torch.Generator(device=device)
+    g.manual_seed(args.seed + 7)
+    w = {}
+    for name, shape in vae_decoder_shapes(dims).items():
+        if name.endswith("gamma"):
+            w[name] = torch.ones(shape, device=device, dtype=dt)
+        elif name.endswith("bias"):
+            w[name] = torch.zeros(shape, device=device, dtype=dt)
+        else:
+            fan_in = 1
+            for n in shape[1:]:
+                fan_in *= n
+            w[name] = torch.randn(shape, generator=g, device=device, dtype=dt).mul_(fan_in ** -0.5)
+    dec = VaeDecoder(w, dims, torch.zeros(48, device=device), torch.ones(48, device=device))
+    nlat = 1 + args.vae_frames
+    z = torch.randn(48, nlat, lh, lw, generator=g, device=device)
+
+    def timed(i):
+        sync()
+        f0 = dec.flops
+        a = time.perf_counter() if not cuda else torch.cuda.Event(enable_timing=True)
+        if cuda:
+            a.record()
+        out = dec.decode_frame(z[:, i:i + 1])
+        if cuda:
+            b = torch.cuda.Event(enable_timing=True)
+            b.record()
+        else:
+            b = time.perf_counter()
+        sync()
+        return elapsed(a, b), dec.flops - f0, out
+
+    dec.reset()
+    cold = [timed(i)[0] for i in range(min(3, nlat))]  # warm-up on a fresh cache, excluded
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(device)
+    dec.reset()
+    ms, fl, shapes, finite = [], [], [], True
+    for i in range(nlat):
+        t, f, out = timed(i)
+        ms.append(t)
+        fl.append(f)
+        shapes.append(list(out.shape))
+        finite = finite and bool(torch.isfinite(out).all().item())
+    later = ms[1:]
+    med = statistics.median(later)
+    res = dict(
+        settings=dict(decoder_dims=dims, z_dim=48, latent=[lh, lw], pixels=shapes[0][2:], dtype="bf16",
+                      weights=f"random N(0,1)/sqrt(fan_in), seed {args.seed + 7}; gamma 1, bias 0",
+                      latent_frames=nlat, attention="SDPA default dispatch (one head of 1024)",
+                      cache="causal feature cache, one latent frame per call, conv2 per frame"),
+        warmup_excluded_ms=[round(v, 3) for v in cold],
+        frame0_ms=ms[0], later_frame_median_ms=med, later_frames=_stats(later),
+        output_shapes=shapes, output_finite=finite,
+        tflop=dict(frame0=fl[0] / 1e12, later_frame=statistics.median(fl[1:]) / 1e12),
+        tflops=dict(frame0=fl[0] / (ms[0] * 1e9), later_frames=statistics.median(fl[1:]) / (med * 1e9)),
+        ms_per_pixel_frame_later=med / 4,
+        peak_gpu_memory_gib=torch.cuda.max_memory_allocated(device) / 2 ** 30 if cuda else None,
+    )
+    res["tflops"]["fraction_of_peak_later"] = res["tflops"]["later_frames"] / H100_BF16_PEAK_TFLOPS
+    res["table"] = "\n".join([
+        f"Wan2.2 VAE decode, {_device_name(device)}, bf16, dims {dims}, {shapes[0][2]}x{shapes[0][3]} pixels",
+        f"{'latent frame 0 (1 pixel frame)':<44}{ms[0]:>12.2f}  ms  ({res['tflop']['frame0']:.1f} TFLOP)",
+        f"{'later latent frame (4 pixel frames), median':<44}{med:>12.2f}  ms  ({res['tflop']['later_frame']:.1f} TFLOP, "
+        f"{res['tflops']['later_frames']:.0f} TFLOP/s)",
+        f"{'peak GPU memory, VAE alone':<44}{(res['peak_gpu_memory_gib'] or float('nan')):>12.2f}  GiB",
+    ])
+    return res
+
+
+def bench_vae_only(args):
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type != "cuda" and not args.smoke:
+        raise SystemExit("--vae-decode needs a CUDA device (use --smoke for a CPU dry run)")
+    res = bench_vae(args, device)
+    result = dict(tool="bench/native/wan_native.py", mode="vae-decode" + (" smoke" if args.smoke else ""),
+                  card=_device_name(device), torch=torch.__version__, vae_decode=res, table=res["table"])
+    return result, 0 if res["output_finite"] else 3
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1027,6 +1122,25 @@ def bench(args):
         "per-chunk ms: " + ", ".join("%.1f" % c["event_ms"] for c in chunks) + f"; output finite: {finite}",
         f"KV window copied before SDPA: {bool(SDPA_NEEDS_CONTIGUOUS_KV)}",
     ]
+    if args.vae_decode:  # after the DiT figures: free the DiT, then time the VAE alone on this card
+        model = kv = w = None
+        import gc
+        gc.collect()
+        if cuda:
+            torch.cuda.empty_cache()
+        vae = bench_vae(args, device)
+        result["vae_decode"] = vae
+        n_lat = fpc * len(chunks)
+        v0, vl = vae["frame0_ms"], vae["later_frame_median_ms"]
+        result["fps_with_vae"] = dict(
+            first_chunk=9 / ((first + v0 + (fpc - 1) * vl) / 1e3),
+            later_chunks_median=12 / ((med_later + fpc * vl) / 1e3),
+            stream=frames_total / ((stream_ms + v0 + (n_lat - 1) * vl) / 1e3),
+            note="DiT chunk latency + VAE decode of its latent frames, run one after the other on the same GPU "
+                 "(no overlap); VAE frame times measured separately in this process after the DiT")
+        lines += [vae["table"],
+                  f"{'FPS DiT + VAE, later chunks':<44}{result['fps_with_vae']['later_chunks_median']:>12.2f}  frames/s",
+                  f"{'FPS DiT + VAE, whole stream':<44}{result['fps_with_vae']['stream']:>12.2f}  frames/s"]
     result["table"] = "\n".join(lines)
     return result, 0
 
@@ -1039,7 +1153,9 @@ def main():
     ap.add_argument("--attn", default="flash", choices=["flash", "cudnn", "math", "efficient"],
                     help="SDPA backend for --bench; for --check-golden 'math' uses SDPA math, else exact softmax")
     ap.add_argument("--compile", action="store_true", help="torch.compile the three block pieces (bench)")
-    ap.add_argument("--vae-decode", action="store_true", help="not implemented in this script (see README)")
+    ap.add_argument("--vae-decode", action="store_true",
+                    help="time the Wan2.2 VAE decoder at the real size (alone, or after the DiT with --bench)")
+    ap.add_argument("--vae-frames", type=int, default=6, help="later latent frames timed by --vae-decode")
     ap.add_argument("--layers", type=int, default=30, help="DiT blocks for --bench (30 = the real model)")
     ap.add_argument("--chunks", type=int, default=7, help="measured chunks (7 = 21 latent frames = 81 pixel frames)")
     ap.add_argument("--warmup-chunks", type=int, default=2)
@@ -1051,13 +1167,16 @@ def main():
     ap.add_argument("--no-vae", action="store_true", help="--check-golden: skip the VAE decode case")
     ap.add_argument("--json", metavar="FILE", help="also write the JSON result here")
     args = ap.parse_args()
-    if bool(args.check_golden) == bool(args.bench):
-        ap.error("give exactly one of --check-golden DIR or --bench")
-    if args.vae_decode:
-        ap.error("--vae-decode is not implemented in this script (see bench/native/README.md)")
+    if bool(args.check_golden) + bool(args.bench or args.vae_decode) != 1:
+        ap.error("give --check-golden DIR, or --bench and/or --vae-decode")
     if args.bench and args.chunks < 2:
         ap.error("--chunks must be at least 2")
-    result, rc = check_golden(args) if args.check_golden else bench(args)
+    if args.check_golden:
+        result, rc = check_golden(args)
+    elif args.bench:
+        result, rc = bench(args)
+    else:
+        result, rc = bench_vae_only(args)
     text = json.dumps(result, indent=1)
     print(text)
     print(result["table"], file=sys.stderr)

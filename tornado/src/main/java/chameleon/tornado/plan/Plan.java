@@ -1,0 +1,49 @@
+package chameleon.tornado.plan;
+
+import java.util.concurrent.atomic.AtomicLong;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
+
+/** One compiled TaskGraph and its execution plan; the device buffers it owns live until {@link #close}. */
+public final class Plan implements AutoCloseable {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final String name;
+    private final TornadoExecutionPlan plan;
+
+    private Plan(String name, TornadoExecutionPlan plan) {
+        this.name = name;
+        this.plan = plan;
+    }
+
+    /** A unique TaskGraph name starting with {@code prefix}. */
+    public static String uniqueName(String prefix) {
+        return prefix + "_" + IDS.incrementAndGet();
+    }
+
+    public static Plan of(TaskGraph graph) {
+        ImmutableTaskGraph snapshot = graph.snapshot();
+        return new Plan(graph.getTaskGraphName(), new TornadoExecutionPlan(snapshot));
+    }
+
+    /** Runs the graph: its EVERY_EXECUTION inputs up, the kernels, its outputs down. Blocks. */
+    public void run() {
+        plan.execute();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (TornadoExecutionPlanException e) {
+            throw new IllegalStateException("closing TornadoVM plan " + name, e);
+        }
+    }
+}

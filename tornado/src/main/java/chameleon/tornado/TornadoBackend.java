@@ -25,7 +25,8 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
  * <p>This first slice keeps activations on the host, as the {@link Backend} contract hands them around as
  * heap F32 tensors: each op uploads its inputs, runs its kernel and downloads its result (per-op
  * upload/compute/download). What stays on the device: the weights of every Linear layer, in checkpoint
- * dtype, uploaded once per weight tensor (keyed by the tensor's identity) and widened in the kernel.
+ * dtype, uploaded once per weight tensor (keyed by the identity of its memory segment, so reshaped
+ * views share the copy) and widened in the kernel.
  * Plans are cached by weight (Linear) or by shape (everything else), so each kernel is compiled once
  * per plan.
  *
@@ -37,7 +38,9 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
  */
 public final class TornadoBackend implements Backend, AutoCloseable {
     private final CpuBackend cpu = new CpuBackend();
-    private final Map<Tensor, LinearPlan> linears = new IdentityHashMap<>();
+    // Keyed by the weight's memory segment (identity): a checkpoint tensor and reshaped views of it
+    // share one segment object, so they share one device copy; a plan also checks dtype and shape.
+    private final Map<MemorySegment, LinearPlan> linears = new IdentityHashMap<>();
     private final Map<String, Object> plans = new HashMap<>();
 
     public TornadoBackend() {
@@ -75,7 +78,11 @@ public final class TornadoBackend implements Backend, AutoCloseable {
             throw new IllegalArgumentException("linear: bias " + bias.shape() + " must have " + w.dim(0) + " elements");
         }
         int m = x.dim(0);
-        LinearPlan p = linears.get(w);
+        LinearPlan p = linears.get(w.segment());
+        if (p != null && !p.sameWeight(w)) {
+            p.close();
+            p = null;
+        }
         if (p == null || !p.serves(bias, m)) {
             // First use of this weight, or more rows than its plan holds: (re)build with room for m rows.
             int capacity = p == null ? m : Math.max(m, p.capacity());
@@ -83,7 +90,7 @@ public final class TornadoBackend implements Backend, AutoCloseable {
                 p.close();
             }
             p = new LinearPlan(w, bias, capacity);
-            linears.put(w, p);
+            linears.put(w.segment(), p);
         }
         return p.apply(x);
     }

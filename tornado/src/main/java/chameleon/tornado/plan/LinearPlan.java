@@ -69,9 +69,15 @@ public final class LinearPlan implements AutoCloseable {
         this.plan = Plan.of(g);
     }
 
-    /** Whether this plan serves {@code weight}/{@code bias} for {@code rows} rows. */
+    /** Whether this plan serves {@code bias} (same segment, or both null) for {@code rows} rows. */
     public boolean serves(Tensor bias, int rows) {
-        return this.bias == bias && rows <= capacity;
+        boolean sameBias = bias == null ? this.bias == null : this.bias != null && this.bias.segment() == bias.segment();
+        return sameBias && rows <= capacity;
+    }
+
+    /** Whether {@code w} has this plan's weight layout (same dtype and [N, K]). */
+    public boolean sameWeight(Tensor w) {
+        return w.dtype() == weight.dtype() && w.shape().equals(weight.shape());
     }
 
     public int capacity() {

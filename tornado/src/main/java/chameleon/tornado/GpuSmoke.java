@@ -3,6 +3,7 @@ package chameleon.tornado;
 import chameleon.runtime.replay.DitCaseReplay;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
+import chameleon.tornado.plan.LinearPlan;
 import chameleon.weights.SafetensorsFile;
 import chameleon.weights.TensorArchive;
 import chameleon.weights.TensorInfo;
@@ -22,8 +23,10 @@ import java.util.Map;
  * tensors, the replay times (run 1 includes plan building, JIT and weight upload; later runs reuse
  * the device-resident weights and compiled plans) and a per-op profile.
  *
- * <p>usage: {@code GpuSmoke GOLDEN_DIR [runs=2] [tolerance=1e-3] [--cpu]}; exit status 1 if an output
- * differs by more than the tolerance. {@code --cpu} replays on the CPU backend instead (a baseline).
+ * <p>usage: {@code GpuSmoke GOLDEN_DIR [runs=2] [tolerance=1e-3] [--gemm=parallel,local] [--cpu]}; the
+ * replay runs once per GEMM kernel listed (default both: the @Parallel register-tiled one and the
+ * KernelContext local-memory one); exit status 1 if an output of any mode differs by more than the
+ * tolerance or a mode fails. {@code --cpu} replays on the CPU backend instead (a baseline).
  */
 public final class GpuSmoke {
     private GpuSmoke() {
@@ -34,25 +37,46 @@ public final class GpuSmoke {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         double tol = args.length > 2 ? Double.parseDouble(args[2]) : 1e-3;
         boolean cpu = List.of(args).contains("--cpu");
+        String gemms = "parallel,local";
+        for (String a : args) {
+            if (a.startsWith("--gemm=")) {
+                gemms = a.substring("--gemm=".length());
+            }
+        }
         if (!Files.isRegularFile(dir.resolve("dit_case.safetensors"))) {
             System.err.println("no dit_case.safetensors in " + dir.toAbsolutePath());
             System.exit(2);
         }
         System.out.println("java " + Runtime.version() + ", tornado.recover.bailout="
                 + System.getProperty("tornado.recover.bailout", "(unset)"));
-        double worst;
+        boolean allPass = true;
         if (cpu) {
-            System.out.println("backend: cpu (baseline)");
-            worst = replay(dir, runs, new ProfilingBackend(new CpuBackend()));
+            System.out.println("== backend: cpu (baseline)");
+            double worst = replay(dir, runs, new ProfilingBackend(new CpuBackend()));
+            allPass = result("cpu", worst, tol);
         } else {
-            try (TornadoBackend tornado = new TornadoBackend()) {
-                System.out.println("backend: tornado, device: " + TornadoBackend.deviceDescription());
-                worst = replay(dir, runs, new ProfilingBackend(tornado));
+            for (String mode : gemms.split(",")) {
+                LinearPlan.Gemm gemm = LinearPlan.Gemm.valueOf(mode.trim().toUpperCase(Locale.ROOT));
+                double worst;
+                try (TornadoBackend tornado = new TornadoBackend(gemm)) {
+                    System.out.println("== backend: tornado, gemm: " + gemm + ", device: " + TornadoBackend.deviceDescription());
+                    worst = replay(dir, runs, new ProfilingBackend(tornado));
+                } catch (RuntimeException e) {
+                    System.out.println("gemm " + gemm + " failed: " + e);
+                    e.printStackTrace(System.out);
+                    worst = Double.POSITIVE_INFINITY;
+                }
+                allPass &= result("tornado gemm=" + gemm, worst, tol);
             }
         }
-        System.out.printf(Locale.ROOT, "RESULT %s: worst max|diff| %.3e (tolerance %.0e)%n",
-                worst <= tol ? "PASS" : "FAIL", worst, tol);
-        System.exit(worst <= tol ? 0 : 1);
+        System.exit(allPass ? 0 : 1);
+    }
+
+    private static boolean result(String what, double worst, double tol) {
+        boolean pass = worst <= tol;
+        System.out.printf(Locale.ROOT, "RESULT %s %s: worst max|diff| %.3e (tolerance %.0e)%n",
+                what, pass ? "PASS" : "FAIL", worst, tol);
+        return pass;
     }
 
     private static double replay(Path dir, int runs, ProfilingBackend backend) throws Exception {

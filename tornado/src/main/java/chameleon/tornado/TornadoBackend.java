@@ -43,7 +43,15 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     private final Map<MemorySegment, LinearPlan> linears = new IdentityHashMap<>();
     private final Map<String, Object> plans = new HashMap<>();
 
+    private final LinearPlan.Gemm gemm;
+
+    /** GEMM kernel from {@code -Dchameleon.tornado.gemm} (default: the @Parallel register-tiled one). */
     public TornadoBackend() {
+        this(LinearPlan.Gemm.fromSystemProperty());
+    }
+
+    public TornadoBackend(LinearPlan.Gemm gemm) {
+        this.gemm = gemm;
         if (!"False".equalsIgnoreCase(System.getProperty("tornado.recover.bailout", "True"))) {
             System.err.println("[chameleon] warning: run with -Dtornado.recover.bailout=False, or a kernel that "
                     + "fails to compile silently runs as plain Java on the host");
@@ -53,6 +61,11 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     @Override
     public String name() {
         return "tornado";
+    }
+
+    /** The GEMM kernel this backend's Linear plans run. */
+    public LinearPlan.Gemm gemm() {
+        return gemm;
     }
 
     /** The TornadoVM device the plans run on, e.g. "NVIDIA H100 80GB HBM3 (PTX)". */
@@ -89,7 +102,7 @@ public final class TornadoBackend implements Backend, AutoCloseable {
             if (p != null) {
                 p.close();
             }
-            p = new LinearPlan(w, bias, capacity);
+            p = new LinearPlan(w, bias, capacity, gemm);
             linears.put(w.segment(), p);
         }
         return p.apply(x);

@@ -108,6 +108,26 @@ class TornadoBackendTest {
         }
     }
 
+    /**
+     * The KernelContext local-memory GEMM (opt-in). TORNADOVM.md notes that some KernelContext matmuls
+     * give wrong values on PoCL; this one is checked here all the same, with partial tiles.
+     */
+    @Test
+    void localMemoryGemmMatchesCpu() {
+        Random r = new Random(11);
+        try (TornadoBackend local = new TornadoBackend(chameleon.tornado.plan.LinearPlan.Gemm.LOCAL)) {
+            Tensor w = random(r, 0.2f, 37, 70), b = random(r, 1f, 37);
+            for (int m : new int[] {5, 19, 3}) {
+                Tensor x = random(r, 1f, m, 70);
+                assertClose(CPU.linear(x, w, b), local.linear(x, w, b), 1e-5, "local gemm f32 m=" + m);
+            }
+            for (DType dt : new DType[] {DType.BF16, DType.F16}) {
+                Tensor wd = w.convertTo(dt), x = random(r, 1f, 18, 70);
+                assertClose(CPU.linear(x, wd, b), local.linear(x, wd, b), 1e-5, "local gemm " + dt);
+            }
+        }
+    }
+
     @Test
     void layerNormWithAndWithoutAffine() {
         Random r = new Random(4);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chameleon.runtime.replay.DitCaseReplay;
 import chameleon.tensor.Tensor;
+import chameleon.tornado.plan.LinearPlan;
 import chameleon.weights.SafetensorsFile;
 import chameleon.weights.TensorArchive;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,10 +24,19 @@ class TornadoDitGoldenTest {
 
     @Test
     void replaysTheGoldenDitCaseWithin1e3() throws Exception {
+        replay(LinearPlan.Gemm.PARALLEL);
+    }
+
+    @Test
+    void replaysTheGoldenDitCaseWithTheLocalMemoryGemm() throws Exception {
+        replay(LinearPlan.Gemm.LOCAL);
+    }
+
+    private static void replay(LinearPlan.Gemm gemm) throws Exception {
         Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
         Assumptions.assumeTrue(Files.isDirectory(dir), "golden data folder " + dir.toAbsolutePath()
                 + " is absent: parity test skipped");
-        try (TornadoBackend tornado = new TornadoBackend();
+        try (TornadoBackend tornado = new TornadoBackend(gemm);
              TensorArchive weights = TensorArchive.open(dir.resolve("dit.safetensors"));
              SafetensorsFile caseFile = SafetensorsFile.open(dir.resolve("dit_case.safetensors"))) {
             var json = new ObjectMapper().readTree(caseFile.metadata().get("json"));
@@ -39,7 +49,7 @@ class TornadoDitGoldenTest {
                 assertTrue(actual.containsKey(name), "replay did not produce " + name);
             }
             double worst = GpuSmoke.compare(expected, actual, System.out);
-            assertTrue(worst <= 1e-3, "worst max |diff| " + worst + " exceeds 1e-3 (device "
+            assertTrue(worst <= 1e-3, "worst max |diff| " + worst + " exceeds 1e-3 (gemm " + gemm + ", device "
                     + TornadoBackend.deviceDescription() + ")");
         }
     }

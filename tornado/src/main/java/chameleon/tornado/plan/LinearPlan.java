@@ -3,6 +3,9 @@ package chameleon.tornado.plan;
 import chameleon.tensor.DType;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.GemmKernels;
+import chameleon.tornado.kernels.LocalGemmKernels;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -26,7 +29,24 @@ public final class LinearPlan implements AutoCloseable {
     private final IntArray dims;
     private final Plan plan;
 
+    /** Which GEMM kernel a plan runs. */
+    public enum Gemm {
+        /** {@link GemmKernels}: @Parallel loops, 4×4 register tile per thread (correct on PoCL). */
+        PARALLEL,
+        /** {@link LocalGemmKernels}: KernelContext, 16×16 tiles staged in local memory. */
+        LOCAL;
+
+        /** From {@code -Dchameleon.tornado.gemm=parallel|local} (default parallel). */
+        public static Gemm fromSystemProperty() {
+            return valueOf(System.getProperty("chameleon.tornado.gemm", "parallel").toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
     public LinearPlan(Tensor weight, Tensor bias, int capacity) {
+        this(weight, bias, capacity, Gemm.PARALLEL);
+    }
+
+    public LinearPlan(Tensor weight, Tensor bias, int capacity, Gemm gemm) {
         if (weight.shape().rank() != 2) {
             throw new IllegalArgumentException("linear weight must be [N, K], got " + weight.shape());
         }
@@ -34,7 +54,7 @@ public final class LinearPlan implements AutoCloseable {
         this.bias = bias;
         this.n = weight.dim(0);
         this.k = weight.dim(1);
-        this.capacity = roundUp(capacity, GemmKernels.TILE);
+        this.capacity = roundUp(capacity, gemm == Gemm.LOCAL ? LocalGemmKernels.TILE : GemmKernels.TILE);
         this.x = new FloatArray(this.capacity * k);
         this.y = new FloatArray(this.capacity * n);
         this.dims = new IntArray(1);
@@ -42,6 +62,10 @@ public final class LinearPlan implements AutoCloseable {
         int rowTiles = this.capacity / GemmKernels.TILE;
         int colTiles = (n + GemmKernels.TILE - 1) / GemmKernels.TILE;
         TaskGraph g = new TaskGraph(Plan.uniqueName("linear"));
+        if (gemm == Gemm.LOCAL) {
+            this.plan = buildLocal(g, weight, b);
+            return;
+        }
         switch (weight.dtype()) {
             case F32 -> {
                 FloatArray w = new FloatArray(n * k);
@@ -73,6 +97,38 @@ public final class LinearPlan implements AutoCloseable {
     public boolean serves(Tensor bias, int rows) {
         boolean sameBias = bias == null ? this.bias == null : this.bias != null && this.bias.segment() == bias.segment();
         return sameBias && rows <= capacity;
+    }
+
+    private Plan buildLocal(TaskGraph g, Tensor weight, FloatArray b) {
+        KernelContext ctx = new KernelContext();
+        switch (weight.dtype()) {
+            case F32 -> {
+                FloatArray w = new FloatArray(n * k);
+                HostCopy.put(weight, w);
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, b)
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dims)
+                        .task("gemm", LocalGemmKernels::linearF32, ctx, x, w, b, y, dims, k, n);
+            }
+            case BF16, F16 -> {
+                ShortArray w = new ShortArray(n * k);
+                HostCopy.putBits(weight, w);
+                boolean bf16 = weight.dtype() == DType.BF16;
+                FloatArray pow2 = FloatArray.fromArray(bf16 ? GemmKernels.bf16Pow2() : GemmKernels.f16Pow2());
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, pow2, b)
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dims);
+                if (bf16) {
+                    g.task("gemm", LocalGemmKernels::linearBf16, ctx, x, w, pow2, b, y, dims, k, n);
+                } else {
+                    g.task("gemm", LocalGemmKernels::linearF16, ctx, x, w, pow2, b, y, dims, k, n);
+                }
+            }
+            default -> throw new IllegalArgumentException("linear weight dtype " + weight.dtype() + " not supported");
+        }
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        int tile = LocalGemmKernels.TILE;
+        WorkerGrid2D grid = new WorkerGrid2D(roundUp(n, tile), capacity);
+        grid.setLocalWork(tile, tile, 1);
+        return Plan.of(g, "gemm", grid);
     }
 
     /** Whether {@code w} has this plan's weight layout (same dtype and [N, K]). */

@@ -1,9 +1,11 @@
 package chameleon.tornado.plan;
 
 import java.util.concurrent.atomic.AtomicLong;
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 
 /** One compiled TaskGraph and its execution plan; the device buffers it owns live until {@link #close}. */
@@ -26,6 +28,13 @@ public final class Plan implements AutoCloseable {
     public static Plan of(TaskGraph graph) {
         ImmutableTaskGraph snapshot = graph.snapshot();
         return new Plan(graph.getTaskGraphName(), new TornadoExecutionPlan(snapshot));
+    }
+
+    /** A plan whose task {@code task} runs on an explicit grid (KernelContext kernels). */
+    public static Plan of(TaskGraph graph, String task, WorkerGrid grid) {
+        ImmutableTaskGraph snapshot = graph.snapshot();
+        GridScheduler scheduler = new GridScheduler(graph.getTaskGraphName() + "." + task, grid);
+        return new Plan(graph.getTaskGraphName(), new TornadoExecutionPlan(snapshot).withGridScheduler(scheduler));
     }
 
     /** Runs the graph: its EVERY_EXECUTION inputs up, the kernels, its outputs down. Blocks. */

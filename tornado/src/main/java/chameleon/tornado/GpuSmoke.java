@@ -23,10 +23,12 @@ import java.util.Map;
  * tensors, the replay times (run 1 includes plan building, JIT and weight upload; later runs reuse
  * the device-resident weights and compiled plans) and a per-op profile.
  *
- * <p>usage: {@code GpuSmoke GOLDEN_DIR [runs=2] [tolerance=1e-3] [--gemm=parallel,local] [--cpu]}; the
- * replay runs once per GEMM kernel listed (default both: the @Parallel register-tiled one and the
- * KernelContext local-memory one); exit status 1 if an output of any mode differs by more than the
- * tolerance or a mode fails. {@code --cpu} replays on the CPU backend instead (a baseline).
+ * <p>usage: {@code GpuSmoke GOLDEN_DIR [runs=2] [tolerance=1e-3] [--modes=parallel,local,parallel-f32w] [--cpu]}.
+ * First the op checks ({@link OpCheck}) against the CPU backend, then the replay once per mode:
+ * {@code parallel} (@Parallel register-tiled GEMM), {@code local} (KernelContext local-memory GEMM),
+ * {@code parallel-f32w} (16-bit weights converted to F32 on upload: tells in-kernel widening apart
+ * from other errors). Exit status 1 if an op check or a mode fails or exceeds the tolerance.
+ * {@code --cpu} replays on the CPU backend instead (a baseline).
  */
 public final class GpuSmoke {
     private GpuSmoke() {
@@ -37,10 +39,10 @@ public final class GpuSmoke {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         double tol = args.length > 2 ? Double.parseDouble(args[2]) : 1e-3;
         boolean cpu = List.of(args).contains("--cpu");
-        String gemms = "parallel,local";
+        String modes = "parallel,local,parallel-f32w";
         for (String a : args) {
-            if (a.startsWith("--gemm=")) {
-                gemms = a.substring("--gemm=".length());
+            if (a.startsWith("--modes=")) {
+                modes = a.substring("--modes=".length());
             }
         }
         if (!Files.isRegularFile(dir.resolve("dit_case.safetensors"))) {
@@ -55,18 +57,26 @@ public final class GpuSmoke {
             double worst = replay(dir, runs, new ProfilingBackend(new CpuBackend()));
             allPass = result("cpu", worst, tol);
         } else {
-            for (String mode : gemms.split(",")) {
-                LinearPlan.Gemm gemm = LinearPlan.Gemm.valueOf(mode.trim().toUpperCase(Locale.ROOT));
+            try {
+                allPass &= OpCheck.run(System.out);
+            } catch (RuntimeException e) {
+                System.out.println("op checks failed: " + e);
+                allPass = false;
+            }
+            for (String mode : modes.split(",")) {
+                boolean f32w = mode.trim().endsWith("-f32w");
+                LinearPlan.Gemm gemm = LinearPlan.Gemm.valueOf(mode.trim().replace("-f32w", "").toUpperCase(Locale.ROOT));
                 double worst;
-                try (TornadoBackend tornado = new TornadoBackend(gemm)) {
-                    System.out.println("== backend: tornado, gemm: " + gemm + ", device: " + TornadoBackend.deviceDescription());
+                try (TornadoBackend tornado = new TornadoBackend(gemm, f32w)) {
+                    System.out.println("== backend: tornado, gemm: " + gemm + (f32w ? ", weights widened to F32 on upload" : "")
+                            + ", device: " + TornadoBackend.deviceDescription());
                     worst = replay(dir, runs, new ProfilingBackend(tornado));
                 } catch (RuntimeException e) {
                     System.out.println("gemm " + gemm + " failed: " + e);
                     e.printStackTrace(System.out);
                     worst = Double.POSITIVE_INFINITY;
                 }
-                allPass &= result("tornado gemm=" + gemm, worst, tol);
+                allPass &= result("tornado mode=" + mode.trim(), worst, tol);
             }
         }
         System.exit(allPass ? 0 : 1);

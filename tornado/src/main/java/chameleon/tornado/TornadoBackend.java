@@ -51,7 +51,18 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     }
 
     public TornadoBackend(LinearPlan.Gemm gemm) {
+        this(gemm, Boolean.getBoolean("chameleon.tornado.widenOnHost"));
+    }
+
+    private final boolean widenOnHost;
+
+    /**
+     * @param widenOnHost upload BF16/F16 Linear weights converted to F32 instead of widening them in
+     *                    the kernel (diagnostic; {@code -Dchameleon.tornado.widenOnHost=true})
+     */
+    public TornadoBackend(LinearPlan.Gemm gemm, boolean widenOnHost) {
         this.gemm = gemm;
+        this.widenOnHost = widenOnHost;
         if (!"False".equalsIgnoreCase(System.getProperty("tornado.recover.bailout", "True"))) {
             System.err.println("[chameleon] warning: run with -Dtornado.recover.bailout=False, or a kernel that "
                     + "fails to compile silently runs as plain Java on the host");
@@ -61,6 +72,11 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     @Override
     public String name() {
         return "tornado";
+    }
+
+    /** Whether 16-bit Linear weights are converted to F32 on upload rather than widened in the kernel. */
+    public boolean widensOnHost() {
+        return widenOnHost;
     }
 
     /** The GEMM kernel this backend's Linear plans run. */
@@ -102,7 +118,7 @@ public final class TornadoBackend implements Backend, AutoCloseable {
             if (p != null) {
                 p.close();
             }
-            p = new LinearPlan(w, bias, capacity, gemm);
+            p = new LinearPlan(w, bias, capacity, gemm, widenOnHost);
             linears.put(w.segment(), p);
         }
         return p.apply(x);

@@ -47,6 +47,17 @@ public final class LinearPlan implements AutoCloseable {
     }
 
     public LinearPlan(Tensor weight, Tensor bias, int capacity, Gemm gemm) {
+        this(weight, bias, capacity, gemm, false);
+    }
+
+    /**
+     * @param widenOnHost upload BF16/F16 weights converted to F32 (twice the device memory; a
+     *                    diagnostic to tell in-kernel widening apart from other errors)
+     */
+    public LinearPlan(Tensor weight, Tensor bias, int capacity, Gemm gemm, boolean widenOnHost) {
+        if (widenOnHost && weight.dtype() != DType.F32) {
+            weight = weight.convertTo(DType.F32);
+        }
         if (weight.shape().rank() != 2) {
             throw new IllegalArgumentException("linear weight must be [N, K], got " + weight.shape());
         }
@@ -131,9 +142,9 @@ public final class LinearPlan implements AutoCloseable {
         return Plan.of(g, "gemm", grid);
     }
 
-    /** Whether {@code w} has this plan's weight layout (same dtype and [N, K]). */
+    /** Whether {@code w} has this plan's weight layout (same dtype, unless widened on the host, and [N, K]). */
     public boolean sameWeight(Tensor w) {
-        return w.dtype() == weight.dtype() && w.shape().equals(weight.shape());
+        return (w.dtype() == weight.dtype() || weight.dtype() == DType.F32) && w.shape().equals(weight.shape());
     }
 
     public int capacity() {

@@ -1,0 +1,194 @@
+package chameleon.tornado;
+
+import chameleon.runtime.replay.DitCaseReplay;
+import chameleon.tensor.Tensor;
+import chameleon.tensor.cpu.CpuBackend;
+import chameleon.tornado.plan.LinearPlan;
+import chameleon.weights.SafetensorsFile;
+import chameleon.weights.TensorArchive;
+import chameleon.weights.TensorInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Replays the golden DiT case ({@code dit.safetensors} + {@code dit_case.safetensors}) through the
+ * TornadoVM backend and prints the device, the max |diff| of every output against the recorded
+ * tensors, the replay times (run 1 includes plan building, JIT and weight upload; later runs reuse
+ * the device-resident weights and compiled plans) and a per-op profile.
+ *
+ * <p>usage: {@code GpuSmoke GOLDEN_DIR [runs=2] [tolerance=1e-3] [--modes=parallel,local,parallel-f32w] [--cpu]}.
+ * First the op checks ({@link OpCheck}) against the CPU backend, then the replay once per mode:
+ * {@code parallel} (@Parallel register-tiled GEMM), {@code local} (KernelContext local-memory GEMM),
+ * {@code parallel-f32w} (16-bit weights converted to F32 on upload: tells in-kernel widening apart
+ * from other errors). Exit status 1 if an op check or a mode fails or exceeds the tolerance.
+ * {@code --cpu} replays on the CPU backend instead (a baseline).
+ */
+public final class GpuSmoke {
+    private GpuSmoke() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args.length > 0 ? args[0] : "../shared/golden");
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        double tol = args.length > 2 ? Double.parseDouble(args[2]) : 1e-3;
+        boolean cpu = List.of(args).contains("--cpu");
+        String modes = "parallel,local,parallel-f32w";
+        for (String a : args) {
+            if (a.startsWith("--modes=")) {
+                modes = a.substring("--modes=".length());
+            }
+        }
+        if (!Files.isRegularFile(dir.resolve("dit_case.safetensors"))) {
+            System.err.println("no dit_case.safetensors in " + dir.toAbsolutePath());
+            System.exit(2);
+        }
+        System.out.println("java " + Runtime.version() + ", tornado.recover.bailout="
+                + System.getProperty("tornado.recover.bailout", "(unset)"));
+        boolean allPass = true;
+        if (cpu) {
+            System.out.println("== backend: cpu (baseline)");
+            double worst = replay(dir, runs, new ProfilingBackend(new CpuBackend()));
+            allPass = result("cpu", worst, tol);
+        } else {
+            try {
+                allPass &= OpCheck.run(System.out);
+            } catch (RuntimeException e) {
+                System.out.println("op checks failed: " + e);
+                allPass = false;
+            }
+            for (String mode : modes.split(",")) {
+                boolean f32w = mode.trim().endsWith("-f32w");
+                LinearPlan.Gemm gemm = LinearPlan.Gemm.valueOf(mode.trim().replace("-f32w", "").toUpperCase(Locale.ROOT));
+                double worst;
+                try (TornadoBackend tornado = new TornadoBackend(gemm, f32w)) {
+                    System.out.println("== backend: tornado, gemm: " + gemm + (f32w ? ", weights widened to F32 on upload" : "")
+                            + ", device: " + TornadoBackend.deviceDescription());
+                    worst = replay(dir, runs, new ProfilingBackend(tornado));
+                } catch (RuntimeException e) {
+                    System.out.println("gemm " + gemm + " failed: " + e);
+                    e.printStackTrace(System.out);
+                    worst = Double.POSITIVE_INFINITY;
+                }
+                allPass &= result("tornado mode=" + mode.trim(), worst, tol);
+            }
+        }
+        System.exit(allPass ? 0 : 1);
+    }
+
+    private static boolean result(String what, double worst, double tol) {
+        boolean pass = worst <= tol;
+        System.out.printf(Locale.ROOT, "RESULT %s %s: worst max|diff| %.3e (tolerance %.0e)%n",
+                what, pass ? "PASS" : "FAIL", worst, tol);
+        return pass;
+    }
+
+    private static double replay(Path dir, int runs, ProfilingBackend backend) throws Exception {
+        try (TensorArchive weights = new MemoizedArchive(TensorArchive.open(dir.resolve("dit.safetensors")));
+             SafetensorsFile caseFile = SafetensorsFile.open(dir.resolve("dit_case.safetensors"))) {
+            JsonNode json = new ObjectMapper().readTree(caseFile.metadata().get("json"));
+            Map<String, Tensor> expected = new LinkedHashMap<>();
+            for (String name : caseFile.names()) {
+                expected.put(name, caseFile.tensor(name));
+            }
+            double worst = Double.NaN;
+            for (int run = 1; run <= runs; run++) {
+                backend.reset();
+                long t0 = System.nanoTime();
+                LinkedHashMap<String, Tensor> actual = DitCaseReplay.run(weights, caseFile, json, backend);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "run %d: replay of dit_case (16 DiT calls) %.3f s%s%n", run, seconds,
+                        run == 1 ? " (plans, JIT, weight upload included)" : "");
+                System.out.print(backend.report());
+                if (run == runs) {
+                    worst = compare(expected, actual, System.out);
+                }
+            }
+            return worst;
+        }
+    }
+
+    /** Prints max |expected − actual| of every output present in both; returns the largest (∞ for NaN). */
+    public static double compare(Map<String, Tensor> expected, Map<String, Tensor> actual, java.io.PrintStream out) {
+        double worst = 0;
+        String worstName = "";
+        int compared = 0;
+        for (var entry : actual.entrySet()) {
+            Tensor e = expected.get(entry.getKey());
+            if (e == null) {
+                continue;
+            }
+            Tensor a = entry.getValue();
+            double d;
+            if (!java.util.Arrays.equals(e.shape().dims(), a.shape().dims())) {
+                d = Double.POSITIVE_INFINITY;
+            } else {
+                float[] ev = e.toFloatArray(), av = a.toFloatArray();
+                d = 0;
+                for (int i = 0; i < ev.length; i++) {
+                    double x = Math.abs((double) ev[i] - av[i]);
+                    if (!(x <= d)) {
+                        d = Double.isNaN(x) ? Double.POSITIVE_INFINITY : x;
+                    }
+                }
+            }
+            compared++;
+            out.printf(Locale.ROOT, "  %-28s %.3e%n", entry.getKey(), d);
+            if (!(d <= worst)) {
+                worst = d;
+                worstName = entry.getKey();
+            }
+        }
+        out.printf(Locale.ROOT, "%d outputs compared, worst %.3e on %s%n", compared, worst, worstName);
+        return compared == 0 ? Double.POSITIVE_INFINITY : worst;
+    }
+
+    /**
+     * Returns the same {@link Tensor} object for every request of a name, so the backend's per-weight
+     * device cache (keyed by tensor identity) is hit when the replay rebuilds the model.
+     */
+    static final class MemoizedArchive implements TensorArchive {
+        private final TensorArchive inner;
+        private final Map<String, Tensor> tensors = new HashMap<>();
+
+        MemoizedArchive(TensorArchive inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Path source() {
+            return inner.source();
+        }
+
+        @Override
+        public List<String> names() {
+            return inner.names();
+        }
+
+        @Override
+        public boolean contains(String name) {
+            return inner.contains(name);
+        }
+
+        @Override
+        public TensorInfo info(String name) {
+            return inner.info(name);
+        }
+
+        @Override
+        public Tensor tensor(String name) {
+            return tensors.computeIfAbsent(name, inner::tensor);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}

@@ -8,13 +8,30 @@ final class BackendChoice {
     private BackendChoice() {
     }
 
+    /** The TornadoVM backend lives in its own module (built with -Ptornado), found by name at run time. */
+    private static Backend tornado() {
+        Class<?> type;
+        try {
+            type = Class.forName("chameleon.tornado.TornadoBackend");
+        } catch (ClassNotFoundException e) {
+            throw new CliException(ExitCode.FAILED, "--backend tornado: this build has no TornadoVM backend"
+                    + " (install TornadoVM as its documentation says, build with -Ptornado and run from the"
+                    + " TornadoVM runtime bundle; see tornado/README.md)");
+        }
+        try {
+            return (Backend) type.getConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new CliException(ExitCode.FAILED, "--backend tornado: TornadoVM did not start: " + cause);
+        }
+    }
+
     static Backend create(String name, Arguments a) {
         if (name == null || name.equals("cpu")) {
             return new CpuBackend();
         }
         if (name.equals("tornado")) {
-            throw new CliException(ExitCode.FAILED, "--backend tornado: this build has no TornadoVM backend"
-                    + " (install TornadoVM and build with -Ptornado; see the README)");
+            return tornado();
         }
         throw a.usage("--backend must be cpu or tornado, got \"" + name + "\"");
     }

@@ -177,6 +177,38 @@ class SessionTest {
     }
 
     @Test
+    void twoSessionsInParallelGiveTheFramesTheyGiveAlone() throws Exception {
+        float[][] alone = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            try (Session s = open(10 + i, 2 + i, small())) {
+                s.nextChunkPixels();
+                alone[i] = s.nextChunkPixels().toFloatArray();
+            }
+        }
+        float[][] together = new float[2][];
+        Thread[] threads = new Thread[2];
+        Throwable[] failure = new Throwable[1];
+        for (int i = 0; i < 2; i++) {
+            int k = i;
+            threads[i] = new Thread(() -> {
+                try (Session s = open(10 + k, 2 + k, small())) {
+                    s.nextChunkPixels();
+                    together[k] = s.nextChunkPixels().toFloatArray();
+                } catch (Throwable t) {
+                    failure[0] = t;
+                }
+            });
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(null, failure[0]);
+        assertArrayEquals(alone[0], together[0]);
+        assertArrayEquals(alone[1], together[1]);
+    }
+
+    @Test
     void badCallsAreNamedErrors() {
         Session s = open(3, 2, small());
         IllegalArgumentException wrongImage = assertThrows(IllegalArgumentException.class,

@@ -1,0 +1,413 @@
+package chameleon.tornado;
+
+import chameleon.kvcache.KvCache;
+import chameleon.kvcache.KvCacheGeometry;
+import chameleon.kvcache.KvPlacement;
+import chameleon.kvcache.KvRingBuffer;
+import chameleon.layers.dit.ActivationProbe;
+import chameleon.layers.dit.CausalWanModel;
+import chameleon.tensor.Backend;
+import chameleon.tensor.Tensor;
+import chameleon.tensor.cpu.CpuBackend;
+import chameleon.tornado.plan.LinearPlan;
+import chameleon.weights.DitConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Times OUR DiT forward at the real Wan2.2-TI2V-5B shape with deterministic random BF16 weights
+ * ({@link RandomDitArchive}; nothing read from disk), the same measurements as bench/native:
+ * <ol>
+ *   <li>{@code first_forward_s}: the first forward (plans, JIT, weight upload included), at the
+ *       first-chunk window;
+ *   <li>{@code first_chunk_window}: steady forwards of a 3-frame chunk (2640 query tokens) over a
+ *       cache prefilled with 2 conditioning frames: 5 frames = 4400 KV tokens;
+ *   <li>{@code full_window}: steady forwards with the cache filled to 23 frames = 20240 KV tokens;
+ *   <li>{@code chunk}: one later chunk at the full window: an appending forward (evicts and rolls the
+ *       ring buffer) + 4 in-place forwards (3 remaining steps + the clean pass).
+ * </ol>
+ * Steady figures are the median of {@code --iters} forwards. TFLOP/s counts linear 2·params·tokens
+ * (self q,k,v,o, cross q,o, FFN; cross K/V are cached per prompt) and attention 4·Lq·Lkv·dim per
+ * layer (self and cross), MODEL.md §5. With {@code --layers N < 30} the per-layer times × 30 are
+ * printed as an explicitly labelled extrapolation. A {@code --budget-seconds} bound stops measuring
+ * (between forwards) and prints what it has; every figure is printed (and flushed) as it arrives,
+ * one {@code PARTIAL} JSON line each, then a final {@code RESULT} JSON line and a table.
+ *
+ * <p>Run on the GPU (the weights are device-resident in BF16, ~10 GB; the KV cache is host F32,
+ * ~15 GB at 30 layers, so give the JVM heap room):
+ * <pre>
+ * CHAMELEON_JAVA_OPTS="-Dtornado.device.memory=60GB -Xmx80g" .bundle/run-on-device.sh chameleon.tornado.GpuBench
+ * </pre>
+ * args: {@code --backend tornado|cpu}, {@code --gemm parallel|local}, {@code --layers N} (30),
+ * {@code --iters N} (3), {@code --budget-seconds S} (240), {@code --no-chunk}, {@code --tiny} (dim 256,
+ * ffn 512, 2 heads, text 16×64, latent 8×8: a code-path check), and the shape:
+ * {@code --dim --ffn --text-len --text-dim --height --width} (latent, 44×80), {@code --frames} (3 per chunk),
+ * {@code --window-frames} (23), {@code --sink-frames} (5), {@code --cond-frames} (2), {@code --seed}.
+ */
+public final class GpuBench {
+    private GpuBench() {
+    }
+
+    private static final Map<String, Object> RESULT = new LinkedHashMap<>();
+    private static long deadline;
+    private static boolean extrapolate;
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = parse(args);
+        boolean tiny = a.containsKey("tiny");
+        int dim = intArg(a, "dim", tiny ? 256 : 3072);
+        int ffn = intArg(a, "ffn", tiny ? 512 : 14336);
+        int layers = intArg(a, "layers", tiny ? 1 : 30);
+        int textLen = intArg(a, "text-len", tiny ? 16 : 512);
+        int textDim = intArg(a, "text-dim", tiny ? 64 : 4096);
+        int height = intArg(a, "height", tiny ? 8 : 44);
+        int width = intArg(a, "width", tiny ? 8 : 80);
+        int frames = intArg(a, "frames", 3);
+        int windowFrames = intArg(a, "window-frames", 23);
+        int sinkFrames = intArg(a, "sink-frames", 5);
+        int condFrames = intArg(a, "cond-frames", 2);
+        int iters = intArg(a, "iters", 3);
+        double budget = Double.parseDouble(a.getOrDefault("budget-seconds", "240"));
+        long seed = Long.parseLong(a.getOrDefault("seed", "42"));
+        String backendName = a.getOrDefault("backend", "tornado");
+        boolean chunk = !a.containsKey("no-chunk");
+        extrapolate = layers < 30 && dim == 3072 && ffn == 14336;
+        long t0 = System.nanoTime();
+        deadline = t0 + (long) (budget * 1e9);
+
+        DitConfig base = DitConfig.wan22Ti2v5b();
+        DitConfig config = new DitConfig(dim, ffn, dim / DitConfig.HEAD_DIM, DitConfig.HEAD_DIM, layers, base.inDim(),
+                base.outDim(), base.patch(), textDim, base.freqDim(), base.eps(), base.qkNorm(), base.crossAttnNorm());
+        int tokensPerFrame = (height / config.patch().h()) * (width / config.patch().w());
+        int lq = frames * tokensPerFrame;
+        int firstKv = (condFrames + frames) * tokensPerFrame;
+        int fullKv = windowFrames * tokensPerFrame;
+
+        put("bench", "chameleon-j GpuBench");
+        put("java", Runtime.version().toString());
+        put("backend", backendName);
+        put("config", config.summary());
+        put("layers", layers);
+        put("query_tokens", lq);
+        put("text_tokens", textLen);
+        put("kv_first_chunk", firstKv);
+        put("kv_full", fullKv);
+        put("iters", iters);
+        put("budget_s", budget);
+        put("max_heap_gib", round(Runtime.getRuntime().maxMemory() / 1073741824.0, 1));
+        put("tornado_device_memory", System.getProperty("tornado.device.memory", "(unset)"));
+        partial("setup");
+
+        long tw = System.nanoTime();
+        RandomDitArchive weights = new RandomDitArchive(config, seed, 0.02f);
+        put("parameters", weights.parameters());
+        put("random_weights_s", secs(tw));
+        partial("weights");
+
+        Backend inner;
+        TornadoBackend tornado = null;
+        if (backendName.equals("cpu")) {
+            inner = new CpuBackend();
+        } else if (backendName.equals("tornado")) {
+            tornado = new TornadoBackend(LinearPlan.Gemm.valueOf(a.getOrDefault("gemm", "parallel").toUpperCase(Locale.ROOT)));
+            inner = tornado;
+            put("gemm", tornado.gemm().toString());
+            put("device", TornadoBackend.deviceDescription());
+        } else {
+            throw new IllegalArgumentException("--backend tornado|cpu, not " + backendName);
+        }
+        ProfilingBackend backend = new ProfilingBackend(inner);
+        CpuBackend cpu = new CpuBackend();
+        try {
+            CausalWanModel model = new CausalWanModel(weights, config);
+            SplittableRandom rnd = new SplittableRandom(seed + 1);
+            Tensor text = random(rnd, 1f, textLen, textDim);
+            Tensor latents = random(rnd, 1f, config.inDim(), frames, height, width);
+            long[] steps = {1000, 936, 832, 624};
+
+            double linFlops = 2.0 * lq * layers * (6.0 * dim * dim + 2.0 * dim * ffn);
+            double crossFlops = 4.0 * lq * textLen * dim * layers;
+            double firstFlops = linFlops + crossFlops + 4.0 * lq * firstKv * dim * layers;
+            double fullFlops = linFlops + crossFlops + 4.0 * lq * fullKv * dim * layers;
+            put("gflop_per_forward_first_chunk", round(firstFlops / 1e9, 1));
+            put("gflop_per_forward_full", round(fullFlops / 1e9, 1));
+
+            long tt = System.nanoTime();
+            Tensor context = model.embedText(backend, text);
+            put("text_embedding_first_s", secs(tt));
+
+            KvCache cache = new KvCache(new KvCacheGeometry(tokensPerFrame, windowFrames, sinkFrames, windowFrames),
+                    layers, config.numHeads(), config.headDim());
+            // (1)+(2): first-chunk window: cond frames prefilled (K/V contents do not matter for timing)
+            prefill(cache, cpu, condFrames * tokensPerFrame, config);
+            KvPlacement first = new KvPlacement.Stream(condFrames * tokensPerFrame);
+            backend.reset();
+            long tf = System.nanoTime();
+            Tensor out = model.forward(backend, latents, new long[] {steps[0], steps[0], steps[0]}, condFrames, first,
+                    context, cache, ActivationProbe.NONE);
+            double firstS = secs(tf);
+            put("first_forward_s", firstS);
+            put("first_forward_finite", finite(out));
+            put("first_forward_mean_abs", meanAbs(out)); // compare --backend cpu vs tornado (same seed)
+            put("first_forward_profile", backend.report());
+            System.out.print("profile of the first forward (plans, JIT, weight upload included):\n" + backend.report());
+            partial("first_forward");
+
+            steady("first_chunk_window", model, backend, latents, condFrames, first, context, cache, iters, firstFlops,
+                    layers);
+
+            // (3): full window
+            if (!overBudget()) {
+                for (int i = 0; i < layers; i++) {
+                    cache.self(i).truncate(0, 0);
+                }
+                int pre = (windowFrames - frames) * tokensPerFrame;
+                prefill(cache, cpu, pre, config);
+                KvPlacement full = new KvPlacement.Stream(pre);
+                steady("full_window", model, backend, latents, windowFrames - frames, full, context, cache, iters,
+                        fullFlops, layers);
+
+                // (4): one later chunk: appending forward (eviction + roll) + 4 in-place forwards
+                if (chunk && !overBudget()) {
+                    int start = windowFrames * tokensPerFrame;
+                    KvPlacement next = new KvPlacement.Stream(start);
+                    backend.reset();
+                    long tc = System.nanoTime();
+                    int done = 0;
+                    for (int s = 0; s < 5 && !overBudget(); s++) {
+                        long ts = s < 4 ? steps[s] : 0;
+                        model.forward(backend, latents, new long[] {ts, ts, ts}, windowFrames, next, context, cache,
+                                ActivationProbe.NONE);
+                        done++;
+                    }
+                    double cs = secs(tc);
+                    if (done == 5) {
+                        put("chunk_s", cs);
+                        put("chunk_tflops", round(5 * fullFlops / cs / 1e12, 3));
+                        if (extrapolate) {
+                            put("chunk_s_extrapolated_30_layers", round(cs / layers * 30, 3));
+                        }
+                    } else {
+                        put("chunk_incomplete", done + " of 5 forwards in " + round(cs, 3) + " s (budget)");
+                    }
+                    put("chunk_profile", backend.report());
+                    System.out.print("profile of one chunk (5 forwards, full window):\n" + backend.report());
+                    partial("chunk");
+                }
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            put("error", e.toString());
+            e.printStackTrace(System.out);
+        } finally {
+            put("total_s", secs(t0));
+            put("budget_exhausted", overBudget());
+            if (tornado != null) {
+                tornado.close();
+            }
+        }
+        System.out.println("RESULT " + json(RESULT));
+        table(layers);
+        System.out.flush();
+        System.exit(RESULT.containsKey("error") ? 1 : 0);
+    }
+
+    private static void steady(String key, CausalWanModel model, ProfilingBackend backend, Tensor latents,
+                               int ropeStart, KvPlacement placement, Tensor context, KvCache cache, int iters,
+                               double flops, int layers) {
+        List<Double> times = new ArrayList<>();
+        backend.reset();
+        for (int i = 0; i < iters && !overBudget(); i++) {
+            long t = System.nanoTime();
+            model.forward(backend, latents, new long[] {936, 936, 936}, ropeStart, placement, context, cache,
+                    ActivationProbe.NONE);
+            times.add(secs(t));
+            System.out.printf(Locale.ROOT, "  %s forward %d: %.3f s%n", key, i + 1, times.getLast());
+            System.out.flush();
+        }
+        if (times.isEmpty()) {
+            put(key + "_skipped", "budget");
+            partial(key);
+            return;
+        }
+        double med = median(times);
+        put(key + "_forward_s", times);
+        put(key + "_median_s", round(med, 4));
+        put(key + "_tflops", round(flops / med / 1e12, 3));
+        put(key + "_per_layer_ms", round(med / layers * 1e3, 2));
+        if (extrapolate) {
+            put(key + "_median_s_extrapolated_30_layers", round(med / layers * 30, 3));
+        }
+        put(key + "_profile", backend.report());
+        System.out.print("profile of " + times.size() + " forwards, " + key + ":\n" + backend.report());
+        partial(key);
+    }
+
+    /** Fills rows [0, tokens) of every layer's ring buffer through the stream rule (on the CPU: zeros). */
+    private static void prefill(KvCache cache, CpuBackend cpu, int tokens, DitConfig config) {
+        if (tokens == 0) {
+            return;
+        }
+        Tensor zeros = Tensor.zeros(tokens, config.numHeads(), config.headDim());
+        for (int i = 0; i < cache.layers(); i++) {
+            KvRingBuffer b = cache.self(i);
+            b.write(cpu, zeros, zeros, 0);
+        }
+    }
+
+    private static Tensor random(SplittableRandom r, float scale, int... dims) {
+        Tensor t = Tensor.zeros(dims);
+        float[] v = t.array();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+        }
+        return t;
+    }
+
+    private static boolean finite(Tensor t) {
+        for (float f : t.toFloatArray()) {
+            if (!Float.isFinite(f)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static double meanAbs(Tensor t) {
+        double s = 0;
+        float[] v = t.toFloatArray();
+        for (float f : v) {
+            s += Math.abs(f);
+        }
+        return s / v.length;
+    }
+
+    private static boolean overBudget() {
+        return System.nanoTime() > deadline;
+    }
+
+    private static double secs(long t0) {
+        return round((System.nanoTime() - t0) / 1e9, 4);
+    }
+
+    private static double round(double v, int digits) {
+        double p = Math.pow(10, digits);
+        return Math.round(v * p) / p;
+    }
+
+    private static double median(List<Double> xs) {
+        double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void put(String k, Object v) {
+        RESULT.put(k, v);
+    }
+
+    private static int printed;
+
+    /** Prints the figures added since the last PARTIAL line (profiles are printed as text instead). */
+    private static void partial(String stage) {
+        Map<String, Object> fresh = new LinkedHashMap<>();
+        int i = 0;
+        for (var e : RESULT.entrySet()) {
+            if (i++ >= printed && !e.getKey().endsWith("_profile")) {
+                fresh.put(e.getKey(), e.getValue());
+            }
+        }
+        printed = RESULT.size();
+        System.out.println("PARTIAL " + stage + " " + json(fresh));
+        System.out.flush();
+    }
+
+    private static void table(int layers) {
+        String ex = extrapolate ? "  (x30 extrapolated from " + layers + " layers: see *_extrapolated_30_layers)" : "";
+        System.out.println("== GpuBench: " + RESULT.get("backend") + " " + RESULT.getOrDefault("device", "") + ", "
+                + RESULT.get("config") + ex);
+        System.out.printf(Locale.ROOT, "%-34s %12s %10s%n", "measurement", "seconds", "TFLOP/s");
+        row("first forward (JIT + upload)", RESULT.get("first_forward_s"), null);
+        row("forward, KV " + RESULT.get("kv_first_chunk") + " (median)", RESULT.get("first_chunk_window_median_s"),
+                RESULT.get("first_chunk_window_tflops"));
+        row("forward, KV " + RESULT.get("kv_full") + " (median)", RESULT.get("full_window_median_s"),
+                RESULT.get("full_window_tflops"));
+        row("chunk: 5 forwards, full window", RESULT.get("chunk_s"), RESULT.get("chunk_tflops"));
+        if (extrapolate) {
+            row("EXTRAPOLATED x30: fwd KV first", RESULT.get("first_chunk_window_median_s_extrapolated_30_layers"), null);
+            row("EXTRAPOLATED x30: fwd KV full", RESULT.get("full_window_median_s_extrapolated_30_layers"), null);
+            row("EXTRAPOLATED x30: chunk", RESULT.get("chunk_s_extrapolated_30_layers"), null);
+        }
+        System.out.println("native bf16 flash on the H100 (bench/native): 92 ms / 136 ms per forward, 582 ms per later chunk");
+    }
+
+    private static void row(String what, Object s, Object tf) {
+        System.out.printf(Locale.ROOT, "%-34s %12s %10s%n", what, s == null ? "-" : s, tf == null ? "-" : tf);
+    }
+
+    private static String json(Map<String, Object> m) {
+        StringBuilder sb = new StringBuilder("{");
+        for (var e : m.entrySet()) {
+            if (sb.length() > 1) {
+                sb.append(", ");
+            }
+            sb.append(quote(e.getKey())).append(": ").append(value(e.getValue()));
+        }
+        return sb.append('}').toString();
+    }
+
+    private static String value(Object v) {
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object o : l) {
+                sb.append(sb.length() > 1 ? ", " : "").append(value(o));
+            }
+            return sb.append(']').toString();
+        }
+        return quote(String.valueOf(v));
+    }
+
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> sb.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String k = args[i];
+            if (!k.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + k + " (flags: see GpuBench javadoc)");
+            }
+            k = k.substring(2);
+            int eq = k.indexOf('=');
+            if (eq >= 0) {
+                m.put(k.substring(0, eq), k.substring(eq + 1));
+            } else if (k.equals("tiny") || k.equals("no-chunk")) {
+                m.put(k, "");
+            } else if (i + 1 < args.length) {
+                m.put(k, args[++i]);
+            } else {
+                throw new IllegalArgumentException("--" + k + " needs a value");
+            }
+        }
+        return m;
+    }
+
+    private static int intArg(Map<String, String> a, String k, int def) {
+        return a.containsKey(k) ? Integer.parseInt(a.get(k)) : def;
+    }
+}

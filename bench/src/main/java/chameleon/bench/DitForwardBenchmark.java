@@ -4,15 +4,18 @@ import chameleon.kvcache.KvCache;
 import chameleon.kvcache.KvCacheGeometry;
 import chameleon.layers.dit.ActivationProbe;
 import chameleon.layers.dit.CausalWanModel;
+import chameleon.runtime.RandomStateDict;
 import chameleon.tensor.Backend;
 import chameleon.tensor.DType;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
 import chameleon.weights.DitConfig;
+import chameleon.weights.SafetensorsWriter;
 import chameleon.weights.TensorArchive;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,7 +35,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <p>Model: dim 512 (4 heads × 128), ffn 1024, 4 blocks, in/out 48, patch 1×2×2, text 64-wide × 16
  * tokens, BF16 weights memory-mapped from a safetensors file written in the setup with deterministic
- * random values ({@link RandomDitCheckpoint}). Latents [48, 3, 16, 16]: 64 tokens per frame, 192 per
+ * random values ({@link RandomStateDict}). Latents [48, 3, 16, 16]: 64 tokens per frame, 192 per
  * chunk. KV cache: a 10-frame window (640 tokens) with a 5-frame sink. The setup runs the session up
  * to there (conditioning frames 0–1 at t=0, then chunks at frames 2, 5 and 8, the last one evicting);
  * each measured call repeats the chunk at frame 8, which overwrites its own K/V in place, so every
@@ -73,7 +76,7 @@ public class DitForwardBenchmark {
     public void setUp() throws IOException {
         dir = new TempDirectory("chameleon-bench-dit-");
         Path file = dir.path().resolve("dit.safetensors");
-        RandomDitCheckpoint.write(file, CONFIG, DType.BF16, 3);
+        SafetensorsWriter.write(file, RandomStateDict.generate(CONFIG.expectedTensors(), 3, DType.BF16), Map.of());
         archive = TensorArchive.open(file);
         model = new CausalWanModel(archive, CONFIG);
         SplittableRandom random = new SplittableRandom(5);

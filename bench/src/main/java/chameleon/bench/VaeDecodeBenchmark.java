@@ -1,13 +1,18 @@
 package chameleon.bench;
 
+import chameleon.layers.vae.VaeConfig;
 import chameleon.layers.vae.VaeDecoderStream;
 import chameleon.layers.vae.WanVae;
+import chameleon.runtime.RandomStateDict;
 import chameleon.tensor.Backend;
+import chameleon.tensor.DType;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
+import chameleon.weights.SafetensorsWriter;
 import chameleon.weights.TensorArchive;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +30,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * Wan2.2 VAE: the real layer structure (z 48, 4 decoder stages, causal 3×3×3 convs, middle attention,
  * pixel unshuffle) but base width decDim 32 instead of 256, so channels are 1/8 and conv FLOPs per pixel
  * 1/64 of the real decoder's. F32 weights from a safetensors file written in the setup
- * ({@link RandomVaeCheckpoint}).
+ * ({@link RandomStateDict}, the real Wan2.2 module tree).
  * <ul>
  *   <li>{@code firstFrame}: the first frame of a fresh stream → 1 output frame [3, 1, 128, 128];
  *   <li>{@code nextFrame}: a later frame of a stream already past two frames, so its causal caches are
@@ -38,6 +43,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {ForkOptions.VECTOR_API, ForkOptions.NATIVE_ACCESS, ForkOptions.HEAP})
 public class VaeDecodeBenchmark {
+    static final int Z = 48;
     static final int ENCODER_DIM = 16;
     static final int DECODER_DIM = 32;
     static final int LATENT_H = 8;
@@ -54,10 +60,12 @@ public class VaeDecodeBenchmark {
     public void setUp() throws IOException {
         dir = new TempDirectory("chameleon-bench-vae-");
         Path file = dir.path().resolve("vae.safetensors");
-        RandomVaeCheckpoint.write(file, ENCODER_DIM, DECODER_DIM, 9);
+        VaeConfig config = new VaeConfig(ENCODER_DIM, DECODER_DIM, Z, new int[] {1, 2, 4, 4}, 2,
+                new boolean[] {false, true, true}, new boolean[] {true, true, false});
+        SafetensorsWriter.write(file, RandomStateDict.generate(config.expectedTensors(), 9, DType.F32), Map.of());
         archive = TensorArchive.open(file);
         vae = new WanVae(archive, cpu);
-        latent = RandomTensors.gaussian(new SplittableRandom(13), 1f, RandomVaeCheckpoint.Z, 1, LATENT_H, LATENT_W);
+        latent = RandomTensors.gaussian(new SplittableRandom(13), 1f, Z, 1, LATENT_H, LATENT_W);
         stream = vae.decoderStream();
         stream.decodeFrame(latent);
         stream.decodeFrame(latent);

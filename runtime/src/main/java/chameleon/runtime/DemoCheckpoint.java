@@ -150,10 +150,10 @@ public record DemoCheckpoint(Path dit, Path vae) {
         DitConfig ditConfig = ditConfig();
         VaeConfig vaeConfig = vaeConfig();
         SafetensorsWriter.write(folder.resolve(DIT_FILE),
-                DemoWeights.generate(ditConfig.expectedTensors(), SEED, DType.BF16),
+                RandomStateDict.generate(ditConfig.expectedTensors(), SEED, DType.BF16),
                 metadata("dit_weights", ditConfig.summary(), SEED));
         SafetensorsWriter.write(folder.resolve(VAE_FILE),
-                DemoWeights.generate(vaeConfig.expectedTensors(), SEED + 1, DType.F32),
+                RandomStateDict.generate(vaeConfig.expectedTensors(), SEED + 1, DType.F32),
                 metadata("vae_weights", vaeConfig.toString(), SEED + 1));
     }
 

@@ -26,15 +26,15 @@ import java.util.random.RandomGeneratorFactory;
  * Each tensor draws from its own {@code L64X128MixRandom} seeded from the global seed and the tensor's
  * name ({@link String#hashCode} is specified), so a tensor's values do not depend on the others.
  */
-final class DemoWeights {
+public final class RandomStateDict {
     private static final String ALGORITHM = "L64X128MixRandom";
     private static final double MODULATION_STD = 0.02;
 
-    private DemoWeights() {
+    private RandomStateDict() {
     }
 
     /** One tensor per entry of {@code shapes}, in its order, stored as {@code dtype} (F32 or BF16). */
-    static Map<String, Tensor> generate(Map<String, Shape> shapes, long seed, DType dtype) {
+    public static Map<String, Tensor> generate(Map<String, Shape> shapes, long seed, DType dtype) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         RandomGeneratorFactory<RandomGenerator> factory = RandomGeneratorFactory.of(ALGORITHM);
         for (Map.Entry<String, Shape> e : shapes.entrySet()) {

@@ -17,6 +17,9 @@ public final class Main {
                        [--width W --height H] [--backend cpu]
                                                   stream a video with garment switches into an MP4;
                                                   without --checkpoint: the embedded demo (random weights)
+              serve [--port N] [--checkpoint DIR] [--prompt FILE] [--backend cpu] [--max-sessions N]
+                                                  the live page on http://127.0.0.1:N/ (default 8080; 0 picks
+                                                  a free port): stream and switch garments in a browser
               inspect PATH [--tensors]            show a checkpoint's inferred config, dtypes and size
               replay CASE --out RESULT [--weights FILE] [--backend cpu]
                                                   replay a golden case file and write every output tensor
@@ -42,8 +45,9 @@ public final class Main {
                 case "inspect" -> new InspectCommand().run(words, out);
                 case "replay" -> new ReplayCommand().run(words, out);
                 case "generate" -> new GenerateCommand().run(words, out);
+                case "serve" -> new ServeCommand().run(words, out);
                 default -> throw new CliException(ExitCode.USAGE, "unknown command \"" + words[0]
-                        + "\" (commands: generate, inspect, replay; see chameleon --help)");
+                        + "\" (commands: generate, serve, inspect, replay; see chameleon --help)");
             }
             return ExitCode.OK;
         } catch (CliException e) {

@@ -1,0 +1,75 @@
+package chameleon.runtime.cli;
+
+import chameleon.runtime.Checkpoint;
+import chameleon.runtime.DemoCheckpoint;
+import chameleon.runtime.Engine;
+import chameleon.runtime.PromptEmbedding;
+import chameleon.runtime.SessionOptions;
+import chameleon.runtime.io.FrameSize;
+import chameleon.runtime.serve.LiveServer;
+import chameleon.runtime.serve.LiveSettings;
+import chameleon.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code serve}: the live page on 127.0.0.1. Runs until the process is stopped (Ctrl-C); with no
+ * {@code --checkpoint} it serves the embedded demo, like {@code generate}.
+ */
+final class ServeCommand {
+    private static final Set<String> VALUED = Set.of("port", "checkpoint", "backend", "prompt", "max-sessions");
+
+    void run(String[] words, PrintStream out) {
+        Arguments a = new Arguments("serve", words, 1, VALUED, Set.of());
+        if (!a.positional().isEmpty()) {
+            throw a.usage("unexpected argument \"" + a.positional().get(0) + "\"");
+        }
+        int port = a.intOption("port", 8080, 0);
+        if (port > 65535) {
+            throw a.usage("--port must be at most 65535, got " + port);
+        }
+        int maxSessions = a.intOption("max-sessions", 2, 1);
+        boolean demo = a.option("checkpoint") == null;
+        Checkpoint checkpoint;
+        FrameSize size;
+        if (demo) {
+            out.println("no --checkpoint: serving the embedded demo model (tiny Wan architecture with RANDOM weights;"
+                    + " the video shows the pipeline working, not a trained model)");
+            DemoCheckpoint d = DemoCheckpoint.ensure(DemoCheckpoint.defaultDir());
+            checkpoint = new Checkpoint(d.dit(), d.vae());
+            size = new FrameSize(DemoCheckpoint.WIDTH, DemoCheckpoint.HEIGHT);
+        } else {
+            checkpoint = Checkpoint.locate(Path.of(a.option("checkpoint")));
+            size = FrameSize.DEFAULT;
+        }
+        try (Engine engine = Engine.open(checkpoint, BackendChoice.create(a.option("backend"), a))) {
+            int textDim = engine.dit().config().textDim();
+            Tensor prompt = a.option("prompt") != null ? PromptEmbedding.load(Path.of(a.option("prompt")), textDim)
+                    : PromptEmbedding.zeros(demo ? DemoCheckpoint.TEXT_LEN : 512, textDim);
+            SessionOptions options = SessionOptions.defaults().withSize(size.width(), size.height());
+            LiveSettings settings = new LiveSettings(engine, options, prompt, 42, maxSessions,
+                    LiveSettings.DEFAULT_UPLOAD_LIMIT);
+            LiveServer server;
+            try {
+                server = LiveServer.start(settings, port);
+            } catch (IOException e) {
+                throw new CliException(ExitCode.FAILED, "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }));
+            // Scripts wait for this exact line (with --port 0 it is the only way to learn the port).
+            out.println("serving on http://127.0.0.1:" + server.port() + "/ (" + size + ", up to " + maxSessions
+                    + " live sessions; Ctrl-C stops)");
+            out.flush();
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+// End-to-end test of the live page in headless Chromium (Debian's package, driven by playwright-core):
+// open the page served by `chameleon serve` on the demo, start, see frames arrive, click another
+// garment, see it pending and then the readout name the chunk where it took effect, upload a file that
+// is not an image and see the message; keep a screenshot as an artifact.
+// LIVE_URL names the server; ARTIFACT_DIR where the screenshot goes. Run through ./run-browser-test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.LIVE_URL;
+const artifacts = process.env.ARTIFACT_DIR || new URL('../target/artifacts', import.meta.url).pathname;
+const STEP = 90_000;   // one step: a few demo chunks on a busy two-core CI machine
+
+test('live page streams and switches garments', { timeout: 240_000 }, async () => {
+  assert.ok(url, 'LIVE_URL must name the running server');
+  const profile = mkdtempSync(join(tmpdir(), 'chameleon-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1000, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] || await context.newPage();
+    page.setDefaultTimeout(STEP);
+    const consoleErrors = [];
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(url);
+    await page.locator('#garments .thumb').nth(2).waitFor();
+    assert.equal(await page.locator('#references .thumb.selected').getAttribute('data-id'), 'person-demo');
+
+    await page.click('#start');
+    // Frames arrive and play; the readout fills in.
+    await page.waitForFunction(() => Number(document.getElementById('shown').textContent) >= 5);
+    await page.waitForFunction(() => document.getElementById('chunk').textContent !== '–');
+    assert.match(await page.textContent('#spc'), /^\d+\.\d\d$/);
+    assert.match(await page.textContent('#fps'), /^\d+\.\d$/);
+    assert.equal(await page.textContent('#switch'), '–');
+
+    await page.click('#garments .thumb[data-id="garment-blue_striped_shirt"]');
+    await page.waitForSelector('#state.pending');
+    assert.match(await page.textContent('#state'), /pending/);
+    await page.waitForFunction(() => /^chunk \d+$/.test(document.getElementById('switch').textContent));
+    const switchChunk = await page.textContent('#switch');
+    await page.waitForFunction(() => !document.getElementById('state').classList.contains('pending'));
+    assert.match(await page.textContent('#state'), new RegExp('switched at ' + switchChunk));
+    assert.equal(await page.locator('#garments .thumb.selected').getAttribute('data-id'), 'garment-blue_striped_shirt');
+    // Let the switched frames play before the picture is taken.
+    const shown = Number(await page.textContent('#shown'));
+    await page.waitForFunction((n) => Number(document.getElementById('shown').textContent) >= n + 6, shown);
+
+    await page.setInputFiles('#upload-garment', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await page.waitForSelector('#message:not([hidden])');
+    assert.match(await page.textContent('#message'), /notes\.txt: is not a recognised image/);
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'live-page.png') });
+    console.log('screenshot: ' + join(artifacts, 'live-page.png') + ' (switch took effect at ' + switchChunk + ')');
+
+    await page.click('#stop');
+    await page.waitForFunction(() => document.getElementById('state').textContent === 'stopped');
+    assert.deepEqual(consoleErrors, []);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});

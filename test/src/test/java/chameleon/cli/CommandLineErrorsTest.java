@@ -43,6 +43,19 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void serveRefusesBadPortsAndABusyPort() throws Exception {
+        assertOneLine(run("serve", "--port", "-1"), 2, "serve: --port must be at least 0, got -1");
+        assertOneLine(run("serve", "--port", "70000"), 2, "serve: --port must be at most 65535, got 70000");
+        assertOneLine(run("serve", "--max-sessions", "0"), 2, "--max-sessions must be at least 1");
+        assertOneLine(run("serve", "--frobnicate"), 2, "serve: unknown option --frobnicate");
+        System.setProperty(chameleon.runtime.DemoCheckpoint.DIR_PROPERTY, tmp.resolve("demo").toString());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertOneLine(run("serve", "--port", String.valueOf(taken.getLocalPort())), 1,
+                    "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
     void missingAndBrokenCheckpointsNameTheFile() throws Exception {
         Path missing = tmp.resolve("nope.safetensors");
         assertOneLine(run("inspect", missing.toString()), 1, "nope.safetensors", "no such file");

@@ -43,12 +43,24 @@ final class SessionSlots {
         return Optional.ofNullable(streams.get(id));
     }
 
-    /** Gives the slot back and stops its stream (if it is running, it ends after the current chunk). */
+    /**
+     * Stops the stream {@code id}. A stream nobody listens to yet gives its slot back at once; a running
+     * one keeps it until {@link #ended} — its chunk in progress still holds the memory the cap is about.
+     */
     synchronized void release(String id) {
-        LiveStream s = streams.remove(id);
-        if (s != null) {
-            s.stop();
+        LiveStream s = streams.get(id);
+        if (s == null) {
+            return;
         }
+        s.stop();
+        if (!s.claimed()) {
+            streams.remove(id);
+        }
+    }
+
+    /** The stream {@code id} has finished and closed its session: its slot is free. */
+    synchronized void ended(String id) {
+        streams.remove(id);
     }
 
     synchronized int active() {

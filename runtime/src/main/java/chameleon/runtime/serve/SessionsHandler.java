@@ -111,7 +111,7 @@ final class SessionsHandler implements HttpHandler {
             new EventStream(exchange.getResponseBody()).send("failure", HttpReply.errorJson(
                     e.getClass().getSimpleName() + ": " + e.getMessage()));
         } finally {
-            slots.release(stream.id());
+            slots.ended(stream.id());
         }
     }
 

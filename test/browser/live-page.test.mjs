@@ -1,7 +1,8 @@
 // End-to-end test of the live page in headless Chromium (Debian's package, driven by playwright-core):
 // open the page served by `chameleon serve` on the demo, start, see frames arrive, click another
 // garment, see it pending and then the readout name the chunk where it took effect, upload a file that
-// is not an image and see the message; keep a screenshot as an artifact.
+// is not an image and see the message; keep a screenshot as an artifact. Then a second tab streams at
+// the same time, and closing it (or stopping the first) frees its session on the server.
 // LIVE_URL names the server; ARTIFACT_DIR where the screenshot goes. Run through ./run-browser-test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,19 @@ import { chromium } from 'playwright-core';
 const url = process.env.LIVE_URL;
 const artifacts = process.env.ARTIFACT_DIR || new URL('../target/artifacts', import.meta.url).pathname;
 const STEP = 90_000;   // one step: a few demo chunks on a busy two-core CI machine
+
+async function sessions() {
+  return (await fetch(new URL('/api/sessions', url))).json();
+}
+
+async function waitFor(condition, what) {
+  const deadline = Date.now() + STEP;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail('timed out waiting for ' + what);
+}
 
 test('live page streams and switches garments', { timeout: 240_000 }, async () => {
   assert.ok(url, 'LIVE_URL must name the running server');
@@ -61,8 +75,22 @@ test('live page streams and switches garments', { timeout: 240_000 }, async () =
     await page.screenshot({ path: join(artifacts, 'live-page.png') });
     console.log('screenshot: ' + join(artifacts, 'live-page.png') + ' (switch took effect at ' + switchChunk + ')');
 
+    // A second tab gets its own session while the first plays; closing that tab frees its session.
+    const other = await context.newPage();
+    other.setDefaultTimeout(STEP);
+    await other.goto(url);
+    await other.locator('#garments .thumb').nth(2).waitFor();
+    await other.click('#garments .thumb[data-id="garment-green_dotted_dress"]');
+    await other.click('#start');
+    await other.waitForFunction(() => Number(document.getElementById('shown').textContent) >= 1);
+    assert.equal((await sessions()).active, 2);
+    await other.close({ runBeforeUnload: true });
+    await waitFor(async () => (await sessions()).active === 1, 'the closed tab\'s session to end');
+    assert.match(await page.textContent('#state'), /playing/, 'the first tab plays on');
+
     await page.click('#stop');
     await page.waitForFunction(() => document.getElementById('state').textContent === 'stopped');
+    await waitFor(async () => (await sessions()).active === 0, 'the stopped session to end');
     assert.deepEqual(consoleErrors, []);
   } finally {
     await context.close();

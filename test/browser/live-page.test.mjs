@@ -46,6 +46,8 @@ test('live page streams and switches garments', { timeout: 240_000 }, async () =
     await page.goto(url);
     await page.locator('#garments .thumb').nth(2).waitFor();
     assert.equal(await page.locator('#references .thumb.selected').getAttribute('data-id'), 'person-demo');
+    await page.waitForSelector('#notice:not([hidden])');
+    assert.match(await page.textContent('#notice'), /random weights/);
 
     await page.click('#start');
     // Frames arrive and play; the readout fills in.

@@ -51,7 +51,8 @@ final class ServeCommand {
                     : PromptEmbedding.zeros(demo ? DemoCheckpoint.TEXT_LEN : 512, textDim);
             SessionOptions options = SessionOptions.defaults().withSize(size.width(), size.height());
             LiveSettings settings = new LiveSettings(engine, options, prompt, 42, maxSessions,
-                    LiveSettings.DEFAULT_UPLOAD_LIMIT);
+                    LiveSettings.DEFAULT_UPLOAD_LIMIT, demo ? "Embedded demo model with random weights: the video is"
+                    + " noise by design; it shows the pipeline streaming and switching, not a trained model." : "");
             LiveServer server;
             try {
                 server = LiveServer.start(settings, port);

@@ -14,9 +14,10 @@ import chameleon.tensor.Tensor;
  * @param seed         noise seed of every session (same photos, same video)
  * @param maxSessions  live sessions at once; one more is refused with HTTP 503
  * @param uploadLimit  largest accepted upload, in bytes
+ * @param notice       a line the page shows about the model (the demo says its weights are random), or ""
  */
 public record LiveSettings(Engine engine, SessionOptions options, Tensor prompt, long seed, int maxSessions,
-                           long uploadLimit) {
+                           long uploadLimit, String notice) {
     /** Default upload limit: a phone photo fits, a stray video does not. */
     public static final long DEFAULT_UPLOAD_LIMIT = 10_000_000L;
 
@@ -27,6 +28,7 @@ public record LiveSettings(Engine engine, SessionOptions options, Tensor prompt,
         if (uploadLimit < 1) {
             throw new IllegalArgumentException("uploadLimit must be positive, got " + uploadLimit);
         }
+        notice = notice == null ? "" : notice;
     }
 
     /** The video size, as the image preparation wants it. */

@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * {@code /api/sessions}: the live sessions of the tabs.
  * <ul>
- *   <li>{@code GET /api/sessions} → {@code {"active": n, "capacity": m}}</li>
+ *   <li>{@code GET /api/sessions} → {@code {"active": n, "capacity": m, "notice": text}}</li>
  *   <li>{@code POST /api/sessions} {@code {"reference": id, "garment": id}} → 201 {@code {"id": ...}}, or
  *       503 when every slot is taken</li>
  *   <li>{@code GET /api/sessions/ID/stream} → the video as server-sent events ({@link LiveStream})</li>
@@ -36,7 +36,7 @@ final class SessionsHandler implements HttpHandler {
             if (parts.length == 1 && parts[0].isEmpty()) {
                 switch (method) {
                     case "GET" -> HttpReply.json(exchange, 200, Map.of("active", slots.active(),
-                            "capacity", slots.capacity()));
+                            "capacity", slots.capacity(), "notice", settings.notice()));
                     case "POST" -> create(exchange);
                     default -> HttpReply.error(exchange, 405, method + " is not allowed here");
                 }

@@ -169,3 +169,7 @@ window.addEventListener('pagehide', () => {
   if (state.session) navigator.sendBeacon('/api/sessions/' + state.session + '/close');
 });
 loadImages().catch((e) => showMessage('cannot load the photos: ' + e));
+fetch('/api/sessions').then((r) => r.json()).then((s) => {
+  $('notice').textContent = s.notice;
+  $('notice').hidden = !s.notice;
+}).catch(() => {});

@@ -52,7 +52,7 @@ class LiveServerTest {
         SessionOptions options = SessionOptions.defaults().withSize(DemoCheckpoint.WIDTH, DemoCheckpoint.HEIGHT);
         int textDim = engine.dit().config().textDim();
         server = LiveServer.start(new LiveSettings(engine, options, PromptEmbedding.zeros(DemoCheckpoint.TEXT_LEN,
-                textDim), 42, 1, UPLOAD_LIMIT), 0);
+                textDim), 42, 1, UPLOAD_LIMIT, "demo notice"), 0);
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -124,6 +124,7 @@ class LiveServerTest {
         assertTrue(page.body().contains("<script src=\"/app.js\">"), page.body());
         assertEquals(200, get("/app.js").statusCode());
         assertEquals(404, get("/nope").statusCode());
+        assertEquals("demo notice", JSON.readTree(get("/api/sessions").body()).path("notice").asText());
         JsonNode list = JSON.readTree(get("/api/images").body());
         assertEquals("person-demo", list.get(0).path("id").asText());
         long demo = 0;

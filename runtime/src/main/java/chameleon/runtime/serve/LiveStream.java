@@ -91,15 +91,13 @@ final class LiveStream {
         }
     }
 
-    /** Hands a waiting switch request to the session (at a chunk boundary); true if there was one. */
-    private synchronized boolean applyRequestedSwitch(Session session) {
-        if (requestedGarment == null) {
-            return false;
+    /** Hands a waiting switch request, if any, to the session (called at a chunk boundary). */
+    private synchronized void applyRequestedSwitch(Session session) {
+        if (requestedGarment != null) {
+            session.switchGarment(requestedGarment);
+            requestedGarment = null;
+            switchesApplied = switchesRequested;
         }
-        session.switchGarment(requestedGarment);
-        requestedGarment = null;
-        switchesApplied = switchesRequested;
-        return true;
     }
 
     /** Ends the stream after the chunk in progress. */

@@ -1,5 +1,6 @@
 package chameleon.runtime.cli;
 
+import chameleon.text.TokenizerException;
 import chameleon.weights.WeightsException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -13,10 +14,13 @@ public final class Main {
     private static final String USAGE = """
             usage: chameleon <command> [options]
               generate [--checkpoint DIR --reference IMG --garment IMG] [--switch CHUNK:IMG]...
-                       [--prompt FILE] [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
+                       [--prompt TEXT [--t5 PATH --tokenizer DIR] | --prompt-embedding FILE]
+                       [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
                        [--width W --height H] [--backend cpu]
                                                   stream a video with garment switches into an MP4;
                                                   without --checkpoint: the embedded demo (random weights)
+              encode-prompt TEXT --out FILE (--t5 PATH --tokenizer DIR | --checkpoint DIR) [--text-len N]
+                                                  run umT5 on a prompt, write prompt_embeds [N, dim]
               inspect PATH [--tensors]            show a checkpoint's inferred config, dtypes and size
               replay CASE --out RESULT [--weights FILE] [--backend cpu]
                                                   replay a golden case file and write every output tensor
@@ -42,14 +46,15 @@ public final class Main {
                 case "inspect" -> new InspectCommand().run(words, out);
                 case "replay" -> new ReplayCommand().run(words, out);
                 case "generate" -> new GenerateCommand().run(words, out);
+                case "encode-prompt" -> new EncodePromptCommand().run(words, out);
                 default -> throw new CliException(ExitCode.USAGE, "unknown command \"" + words[0]
-                        + "\" (commands: generate, inspect, replay; see chameleon --help)");
+                        + "\" (commands: generate, encode-prompt, inspect, replay; see chameleon --help)");
             }
             return ExitCode.OK;
         } catch (CliException e) {
             report(err, e, e.getMessage(), debug);
             return e.exitCode();
-        } catch (WeightsException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+        } catch (WeightsException | TokenizerException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             report(err, e, e.getMessage(), debug);
             return ExitCode.FAILED;
         } catch (OutOfMemoryError e) {

@@ -41,12 +41,19 @@ public final class UmT5Encoder {
     /**
      * The embedding the DiT consumes: [textLen, dim], with the rows from {@code prompt.length()} on set to
      * exactly 0.0 as Wan's wrapper does (the DiT attends to all rows, so they must be zeros).
+     *
+     * <p>Only the kept tokens are computed: padded keys are masked out of every attention, so the real
+     * rows do not depend on the padding rows, and the padding rows' own outputs are discarded. A
+     * 20-token prompt costs 20 rows of work, not 512.
      */
     public Tensor encode(TokenizedPrompt prompt) {
-        Tensor out = encodeRaw(prompt);
-        float[] a = out.array();
-        java.util.Arrays.fill(a, out.arrayOffset() + prompt.length() * config.dim(),
-                out.arrayOffset() + prompt.textLen() * config.dim(), 0f);
+        int kept = prompt.length();
+        int[] ids = java.util.Arrays.copyOf(prompt.ids(), kept);
+        int[] ones = new int[kept];
+        java.util.Arrays.fill(ones, 1);
+        Tensor real = encodeRaw(new TokenizedPrompt(ids, ones, kept)); // [kept, dim]
+        Tensor out = Tensor.zeros(prompt.textLen(), config.dim());
+        System.arraycopy(real.array(), real.arrayOffset(), out.array(), 0, kept * config.dim());
         return out;
     }
 

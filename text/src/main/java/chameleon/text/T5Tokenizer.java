@@ -1,8 +1,5 @@
 package chameleon.text;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,27 +43,32 @@ public final class T5Tokenizer {
     /**
      * The tokenizer of a {@code google/umt5-xxl}-style folder: pieces, scores and the normaliser from
      * {@code spiece.model}; the special tokens and the byte-fallback flag from {@code tokenizer.json} when
-     * the folder has one (it is what transformers runs), else from the model file with no sentinels.
+     * the folder has one (it is what transformers runs). A folder with only {@code tokenizer.json} is
+     * read from it alone; one with only {@code spiece.model} has no sentinel tokens.
      */
     public static T5Tokenizer fromFolder(Path folder) {
-        SentencePieceModel model = SentencePieceModel.read(folder.resolve("spiece.model"));
+        Path spm = folder.resolve("spiece.model");
         Path json = folder.resolve("tokenizer.json");
         if (!Files.exists(json)) {
-            return fromModel(model);
+            if (!Files.exists(spm)) {
+                throw new TokenizerException(folder + ": holds neither spiece.model nor tokenizer.json");
+            }
+            return fromModel(SentencePieceModel.read(spm));
         }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(json.toFile());
-        } catch (IOException e) {
-            throw new TokenizerException(json + ": cannot read: " + e, e);
+        TokenizerJson hf = TokenizerJson.read(json);
+        if (!Files.exists(spm)) {
+            return fromTokenizerJson(hf);
         }
-        List<AddedToken> added = new ArrayList<>();
-        for (JsonNode t : root.path("added_tokens")) {
-            added.add(new AddedToken(t.path("content").asText(), t.path("id").asInt()));
-        }
-        JsonNode byteFallback = root.path("model").path("byte_fallback");
-        boolean fallback = byteFallback.isBoolean() ? byteFallback.asBoolean() : model.byteFallback();
-        return new T5Tokenizer(model, fallback, added, idOf(added, "</s>", model), idOf(added, "<pad>", model));
+        SentencePieceModel model = SentencePieceModel.read(spm);
+        return new T5Tokenizer(model, hf.model().byteFallback(), hf.added(), idOf(hf.added(), "</s>", model),
+                idOf(hf.added(), "<pad>", model));
+    }
+
+    /** The tokenizer of a {@code tokenizer.json} alone. */
+    public static T5Tokenizer fromTokenizerJson(TokenizerJson hf) {
+        SentencePieceModel model = hf.model();
+        return new T5Tokenizer(model, model.byteFallback(), hf.added(), idOf(hf.added(), "</s>", model),
+                idOf(hf.added(), "<pad>", model));
     }
 
     /** The tokenizer of a bare {@code spiece.model}: its control and unknown pieces are the special tokens. */

@@ -66,6 +66,16 @@ class GoldenTokenizerTest {
     }
 
     @Test
+    void tokenizerJsonAloneGivesTheRecordedIdsAndMask() {
+        TokenizerJson hf = TokenizerJson.read(dir.resolve("tokenizer.json"));
+        assertEquals(803, hf.model().pieces().size());
+        assertEquals(6, hf.added().size());
+        SentencePieceModel spm = SentencePieceModel.read(dir.resolve("spiece.model"));
+        assertArrayEquals(spm.precompiledCharsmap(), hf.model().precompiledCharsmap(), "same charsmap in both files");
+        assertAllCases(T5Tokenizer.fromTokenizerJson(hf));
+    }
+
+    @Test
     void bareModelFileGivesTheRecordedIdsExceptSentinels() {
         // Without tokenizer.json the sentinels <extra_id_N> are unknown: only special_literals differs.
         T5Tokenizer tok = T5Tokenizer.fromModel(SentencePieceModel.read(dir.resolve("spiece.model")));

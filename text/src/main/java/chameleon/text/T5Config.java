@@ -1,6 +1,9 @@
 package chameleon.text;
 
+import chameleon.tensor.Shape;
 import chameleon.weights.TensorArchive;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The shape of a umT5 encoder ({@code umt5_xxl(encoder_only=True)} in Wan's {@code t5.py}).
@@ -25,6 +28,27 @@ public record T5Config(int vocab, int dim, int dimAttn, int heads, int dimFfn, i
         if (dimAttn % heads != 0) {
             throw new IllegalArgumentException("dimAttn " + dimAttn + " is not a multiple of heads " + heads);
         }
+    }
+
+    /** The encoder state dict this config expects: official names, PyTorch {@code Linear} layout [out, in]. */
+    public Map<String, Shape> expectedTensors() {
+        Map<String, Shape> t = new LinkedHashMap<>();
+        t.put("token_embedding.weight", Shape.of(vocab, dim));
+        for (int i = 0; i < layers; i++) {
+            String b = "blocks." + i + ".";
+            t.put(b + "norm1.weight", Shape.of(dim));
+            t.put(b + "attn.q.weight", Shape.of(dimAttn, dim));
+            t.put(b + "attn.k.weight", Shape.of(dimAttn, dim));
+            t.put(b + "attn.v.weight", Shape.of(dimAttn, dim));
+            t.put(b + "attn.o.weight", Shape.of(dim, dimAttn));
+            t.put(b + "norm2.weight", Shape.of(dim));
+            t.put(b + "ffn.gate.0.weight", Shape.of(dimFfn, dim));
+            t.put(b + "ffn.fc1.weight", Shape.of(dimFfn, dim));
+            t.put(b + "ffn.fc2.weight", Shape.of(dim, dimFfn));
+            t.put(b + "pos_embedding.embedding.weight", Shape.of(numBuckets, heads));
+        }
+        t.put("norm.weight", Shape.of(dim));
+        return t;
     }
 
     public int headDim() {

@@ -81,6 +81,11 @@ class GoldenT5EncoderTest {
         try (TensorArchive archive = TensorArchive.open(dir.resolve(weights))) {
             T5Config config = T5Config.inferFrom(archive);
             assertEquals(TINY, config);
+            assertEquals(32, config.expectedTensors().size(), "the golden README's tensor count");
+            for (var e : config.expectedTensors().entrySet()) {
+                assertEquals(e.getValue(), archive.info(e.getKey()).shape(), e.getKey());
+            }
+            assertEquals(242, T5Config.UMT5_XXL.expectedTensors().size(), "the real model's tensor count");
             UmT5Encoder encoder = new UmT5Encoder(archive, config, new CpuBackend());
             for (String s : new String[] {"s24", "s512"}) {
                 Tensor ids = golden.tensor(s + "_ids");

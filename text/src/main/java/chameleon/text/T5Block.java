@@ -45,13 +45,14 @@ final class T5Block {
      */
     void forward(Backend backend, Tensor x, int[][] buckets, int[] mask) {
         Tensor h = backend.rmsNorm(x, norm1, config.eps());
-        Tensor attn = attention(backend.linear(h, q, null), backend.linear(h, k, null),
+        Tensor attn = attention(backend, backend.linear(h, q, null), backend.linear(h, k, null),
                 backend.linear(h, v, null), buckets, mask);
         backend.add(x, backend.linear(attn, o, null));
 
         h = backend.rmsNorm(x, norm2, config.eps());
         Tensor g = backend.linear(h, gate, null);      // [L, dimFfn]
         backend.geluTanh(g);
+        g = g.toF32();
         Tensor u = backend.linear(h, fc1, null).toF32(); // [L, dimFfn]
         float[] ga = g.array();
         float[] ua = u.array();
@@ -63,60 +64,92 @@ final class T5Block {
         backend.add(x, backend.linear(u, fc2, null));
     }
 
-    /** softmax_k(q·k + bias[bucket(k − q), h]) · v per head, masked keys excluded; [L, dimAttn]. */
-    private Tensor attention(Tensor qt, Tensor kt, Tensor vt, int[][] buckets, int[] mask) {
+    /**
+     * softmax_k(q·k + bias[bucket(k − q), h]) · v per head, masked keys excluded; [L, dimAttn]. The two
+     * products of each head go through {@link Backend#linear}, so they run on the backend's GEMM; the
+     * bias, mask and softmax are row work on the heap.
+     */
+    private Tensor attention(Backend backend, Tensor qt, Tensor kt, Tensor vt, int[][] buckets, int[] mask) {
         int len = mask.length;
         int heads = config.heads();
         int d = config.headDim();
-        int width = config.dimAttn();
-        float[] qa = qt.toF32().array();
-        float[] ka = kt.toF32().array();
-        float[] va = vt.toF32().array();
-        int qo = qt.toF32().arrayOffset();
-        int ko = kt.toF32().arrayOffset();
-        int vo = vt.toF32().arrayOffset();
-        Tensor out = Tensor.zeros(len, width);
-        float[] oa = out.array();
-        IntStream.range(0, heads * len).parallel().forEach(task -> {
-            int head = task / len;
-            int row = task % len;
-            float[] scores = new float[len];
+        Tensor out = Tensor.zeros(len, config.dimAttn());
+        Tensor q = qt.toF32();
+        Tensor k = kt.toF32();
+        Tensor v = vt.toF32();
+        for (int head = 0; head < heads; head++) {
+            Tensor qh = columns(q, head * d, d);           // [L, d]
+            Tensor kh = columns(k, head * d, d);           // [L, d]
+            Tensor vhT = columnsTransposed(v, head * d, d); // [d, L]
+            Tensor scores = backend.linear(qh, kh, null).toF32(); // [L, L] = q·kᵀ
+            softmaxWithBias(scores, head, buckets, mask);
+            Tensor oh = backend.linear(scores, vhT, null).toF32(); // [L, d] = p·v
+            float[] src = oh.array();
+            int so = oh.arrayOffset();
+            for (int row = 0; row < len; row++) {
+                System.arraycopy(src, so + row * d, out.array(), row * config.dimAttn() + head * d, d);
+            }
+        }
+        return out;
+    }
+
+    /** In place over rows of s [L, L]: add the head's position bias, drop masked keys, softmax. */
+    private void softmaxWithBias(Tensor s, int head, int[][] buckets, int[] mask) {
+        int len = mask.length;
+        int heads = config.heads();
+        float[] a = s.array();
+        int base = s.arrayOffset();
+        IntStream.range(0, len).parallel().forEach(row -> {
+            int o = base + row * len;
             float max = Float.NEGATIVE_INFINITY;
-            int qBase = qo + row * width + head * d;
             for (int key = 0; key < len; key++) {
                 if (mask[key] == 0) {
                     continue;
                 }
-                int kBase = ko + key * width + head * d;
-                float s = 0f;
-                for (int c = 0; c < d; c++) {
-                    s += qa[qBase + c] * ka[kBase + c];
-                }
-                s += positionBias[buckets[row][key] * heads + head];
-                scores[key] = s;
-                max = Math.max(max, s);
+                a[o + key] += positionBias[buckets[row][key] * heads + head];
+                max = Math.max(max, a[o + key]);
             }
             double sum = 0;
             for (int key = 0; key < len; key++) {
-                if (mask[key] != 0) {
-                    float e = (float) Math.exp(scores[key] - max);
-                    scores[key] = e;
+                if (mask[key] == 0) {
+                    a[o + key] = 0f; // the official finfo.min bias: exp underflows to exactly 0
+                } else {
+                    float e = (float) Math.exp(a[o + key] - max);
+                    a[o + key] = e;
                     sum += e;
                 }
             }
             float inv = (float) (1.0 / sum);
-            int oBase = row * width + head * d;
             for (int key = 0; key < len; key++) {
-                if (mask[key] == 0) {
-                    continue;
-                }
-                float p = scores[key] * inv;
-                int vBase = vo + key * width + head * d;
-                for (int c = 0; c < d; c++) {
-                    oa[oBase + c] += p * va[vBase + c];
-                }
+                a[o + key] *= inv;
             }
         });
+    }
+
+    /** Columns [from, from + n) of a heap matrix [L, W] as a new [L, n]. */
+    private static Tensor columns(Tensor m, int from, int n) {
+        int len = m.dim(0);
+        int width = m.dim(1);
+        Tensor out = Tensor.zeros(len, n);
+        for (int row = 0; row < len; row++) {
+            System.arraycopy(m.array(), m.arrayOffset() + row * width + from, out.array(), row * n, n);
+        }
+        return out;
+    }
+
+    /** Columns [from, from + n) of a heap matrix [L, W], transposed: [n, L]. */
+    private static Tensor columnsTransposed(Tensor m, int from, int n) {
+        int len = m.dim(0);
+        int width = m.dim(1);
+        float[] src = m.array();
+        int so = m.arrayOffset();
+        Tensor out = Tensor.zeros(n, len);
+        float[] dst = out.array();
+        for (int row = 0; row < len; row++) {
+            for (int c = 0; c < n; c++) {
+                dst[c * len + row] = src[so + row * width + from + c];
+            }
+        }
         return out;
     }
 }

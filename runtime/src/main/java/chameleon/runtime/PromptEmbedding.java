@@ -11,9 +11,10 @@ import java.util.List;
 
 /**
  * A prompt's text-encoder output, the DiT's cross-attention context before {@code text_embedding}:
- * [L, textDim] float32. The engine does not run umT5 (MODEL.md §4); the embedding is computed offline
- * and stored as a safetensors file holding one [L, textDim] tensor (or [1, L, textDim], the pipeline's
- * batched {@code prompt_embeds}) in F32, BF16 or F16.
+ * [L, textDim] float32, read from a file made earlier ({@code encode-prompt}, or Python);
+ * {@link PromptEncoder} computes it from text in the JVM. The file is a safetensors file holding one
+ * [L, textDim] tensor (or [1, L, textDim], the pipeline's batched {@code prompt_embeds}) in F32, BF16
+ * or F16.
  *
  * <p>A file with several tensors must name the embedding {@code prompt_embeds} (the pipeline's key) or
  * {@code context} (the DiT's argument name); anything else is ambiguous and refused.

@@ -17,7 +17,8 @@ import java.util.random.RandomGeneratorFactory;
  * <p>Rules, by the tensor's role as its name gives it:
  * <ul>
  * <li>biases: 0;</li>
- * <li>norm scales ({@code gamma}, {@code norm_q/norm_k/norm3.weight}): 1, so norms start as the identity;</li>
+ * <li>norm scales ({@code gamma}, {@code norm_q/norm_k/norm3.weight}; umT5's {@code norm1/norm2.weight} and
+ *     final {@code norm.weight}): 1, so norms start as the identity;</li>
  * <li>modulation tables ({@code modulation}): N(0, 0.02²), small, so shift/scale/gate come mostly from
  *     the time embedding;</li>
  * <li>every other weight (linears [out, in], convolutions [out, in, k…]): N(0, 1/fan_in) with fan_in =
@@ -54,7 +55,8 @@ public final class RandomStateDict {
             return v;
         }
         if (name.endsWith(".gamma") || name.endsWith("norm_q.weight") || name.endsWith("norm_k.weight")
-                || name.endsWith("norm3.weight")) {
+                || name.endsWith("norm3.weight") || name.endsWith("norm1.weight") || name.endsWith("norm2.weight")
+                || name.equals("norm.weight")) {
             Arrays.fill(v, 1f);
             return v;
         }

@@ -5,6 +5,7 @@ import chameleon.runtime.DemoCheckpoint;
 import chameleon.runtime.Engine;
 import chameleon.runtime.Frames;
 import chameleon.runtime.PromptEmbedding;
+import chameleon.runtime.PromptEncoder;
 import chameleon.runtime.Session;
 import chameleon.runtime.SessionOptions;
 import chameleon.runtime.io.ConditioningImage;
@@ -14,6 +15,7 @@ import chameleon.runtime.io.ImageLoader;
 import chameleon.runtime.io.Mp4VideoWriter;
 import chameleon.runtime.io.RgbConverter;
 import chameleon.runtime.io.RgbImage;
+import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -29,7 +31,7 @@ import java.util.TreeMap;
  */
 final class GenerateCommand {
     private static final Set<String> VALUED = Set.of("checkpoint", "reference", "garment", "switch", "prompt",
-            "chunks", "seed", "out", "frames", "width", "height", "backend");
+            "prompt-embedding", "t5", "tokenizer", "chunks", "seed", "out", "frames", "width", "height", "backend");
 
     void run(String[] words, PrintStream out) {
         Arguments a = new Arguments("generate", words, 1, VALUED, Set.of());
@@ -74,14 +76,7 @@ final class GenerateCommand {
         SessionOptions options = SessionOptions.defaults().withSize(size.width(), size.height());
         try (Engine engine = Engine.open(checkpoint, BackendChoice.create(a.option("backend"), a))) {
             int textDim = engine.dit().config().textDim();
-            Tensor prompt;
-            if (a.option("prompt") != null) {
-                prompt = PromptEmbedding.load(Path.of(a.option("prompt")), textDim);
-            } else {
-                int textLen = demo ? DemoCheckpoint.TEXT_LEN : 512;
-                out.println("no --prompt: using an all-zero prompt embedding [" + textLen + ", " + textDim + "]");
-                prompt = PromptEmbedding.zeros(textLen, textDim);
-            }
+            Tensor prompt = prompt(a, out, demo, textDim, engine.backend());
             Tensor reference = ConditioningImage.reference(referencePhoto, size).toTensor();
             Tensor garment = ConditioningImage.garment(garmentPhoto, size).toTensor();
             long start = System.nanoTime();
@@ -113,6 +108,35 @@ final class GenerateCommand {
             out.printf(Locale.ROOT, "wrote %s: %d frames at %d fps, %dx%d (%d switch%s)%n", target, framesOut,
                     Mp4VideoWriter.DEFAULT_FPS, size.width(), size.height(), switches.size(), switches.size() == 1 ? "" : "es");
         }
+    }
+
+    /**
+     * The DiT's context: {@code --prompt TEXT} through umT5 in the JVM, {@code --prompt-embedding FILE}
+     * precomputed, else zeros. The text length is the pipeline's 512, or the demo's own.
+     */
+    private static Tensor prompt(Arguments a, PrintStream out, boolean demo, int textDim, Backend backend) {
+        int textLen = demo ? DemoCheckpoint.TEXT_LEN : PromptEncoder.TEXT_LEN;
+        if (a.option("prompt") != null && a.option("prompt-embedding") != null) {
+            throw a.usage("give --prompt TEXT or --prompt-embedding FILE, not both");
+        }
+        if (a.option("prompt-embedding") != null) {
+            return PromptEmbedding.load(Path.of(a.option("prompt-embedding")), textDim);
+        }
+        if (a.option("prompt") != null) {
+            try (PromptEncoder encoder = PromptSource.open(a, textLen, backend)) {
+                if (encoder.dim() != textDim) {
+                    throw new CliException(ExitCode.FAILED, "the text encoder's width " + encoder.dim()
+                            + " does not match the DiT's text_dim " + textDim);
+                }
+                long t0 = System.nanoTime();
+                Tensor embedding = encoder.encode(a.option("prompt"));
+                out.printf(Locale.ROOT, "prompt encoded: %d tokens, [%d, %d] in %.2f s%n",
+                        encoder.tokenize(a.option("prompt")).length(), textLen, textDim, (System.nanoTime() - t0) / 1e9);
+                return embedding;
+            }
+        }
+        out.println("no --prompt: using an all-zero prompt embedding [" + textLen + ", " + textDim + "]");
+        return PromptEmbedding.zeros(textLen, textDim);
     }
 
     private static long parseSeed(Arguments a) {

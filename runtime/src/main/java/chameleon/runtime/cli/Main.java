@@ -1,5 +1,6 @@
 package chameleon.runtime.cli;
 
+import chameleon.text.TokenizerException;
 import chameleon.weights.WeightsException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -13,13 +14,16 @@ public final class Main {
     private static final String USAGE = """
             usage: chameleon <command> [options]
               generate [--checkpoint DIR --reference IMG --garment IMG] [--switch CHUNK:IMG]...
-                       [--prompt FILE] [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
+                       [--prompt TEXT [--t5 PATH --tokenizer DIR] | --prompt-embedding FILE]
+                       [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
                        [--width W --height H] [--backend cpu]
                                                   stream a video with garment switches into an MP4;
                                                   without --checkpoint: the embedded demo (random weights)
-              serve [--port N] [--checkpoint DIR] [--prompt FILE] [--backend cpu] [--max-sessions N]
+              serve [--port N] [--checkpoint DIR] [--prompt-embedding FILE] [--backend cpu] [--max-sessions N]
                                                   the live page on http://127.0.0.1:N/ (default 8080; 0 picks
                                                   a free port): stream and switch garments in a browser
+              encode-prompt TEXT --out FILE (--t5 PATH --tokenizer DIR | --checkpoint DIR) [--text-len N]
+                                                  run umT5 on a prompt, write prompt_embeds [N, dim]
               inspect PATH [--tensors]            show a checkpoint's inferred config, dtypes and size
               replay CASE --out RESULT [--weights FILE] [--backend cpu]
                                                   replay a golden case file and write every output tensor
@@ -46,14 +50,15 @@ public final class Main {
                 case "replay" -> new ReplayCommand().run(words, out);
                 case "generate" -> new GenerateCommand().run(words, out);
                 case "serve" -> new ServeCommand().run(words, out);
+                case "encode-prompt" -> new EncodePromptCommand().run(words, out);
                 default -> throw new CliException(ExitCode.USAGE, "unknown command \"" + words[0]
-                        + "\" (commands: generate, serve, inspect, replay; see chameleon --help)");
+                        + "\" (commands: generate, serve, encode-prompt, inspect, replay; see chameleon --help)");
             }
             return ExitCode.OK;
         } catch (CliException e) {
             report(err, e, e.getMessage(), debug);
             return e.exitCode();
-        } catch (WeightsException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+        } catch (WeightsException | TokenizerException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             report(err, e, e.getMessage(), debug);
             return ExitCode.FAILED;
         } catch (OutOfMemoryError e) {

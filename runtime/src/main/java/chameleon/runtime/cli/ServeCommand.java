@@ -20,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code --checkpoint} it serves the embedded demo, like {@code generate}.
  */
 final class ServeCommand {
-    private static final Set<String> VALUED = Set.of("port", "checkpoint", "backend", "prompt", "max-sessions");
+    private static final Set<String> VALUED = Set.of("port", "checkpoint", "backend", "prompt-embedding", "max-sessions");
 
     void run(String[] words, PrintStream out) {
         Arguments a = new Arguments("serve", words, 1, VALUED, Set.of());
@@ -47,7 +47,7 @@ final class ServeCommand {
         }
         try (Engine engine = Engine.open(checkpoint, BackendChoice.create(a.option("backend"), a))) {
             int textDim = engine.dit().config().textDim();
-            Tensor prompt = a.option("prompt") != null ? PromptEmbedding.load(Path.of(a.option("prompt")), textDim)
+            Tensor prompt = a.option("prompt-embedding") != null ? PromptEmbedding.load(Path.of(a.option("prompt-embedding")), textDim)
                     : PromptEmbedding.zeros(demo ? DemoCheckpoint.TEXT_LEN : 512, textDim);
             SessionOptions options = SessionOptions.defaults().withSize(size.width(), size.height());
             LiveSettings settings = new LiveSettings(engine, options, prompt, 42, maxSessions,

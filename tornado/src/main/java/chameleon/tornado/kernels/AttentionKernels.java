@@ -144,8 +144,9 @@ public final class AttentionKernels {
      * Same contract as {@link #attention}, d ≤ {@value #MAX_D}, as a {@link KernelContext} kernel:
      * global size ({@code ⌈lq/BQ⌉·BQ}, heads), local size ({@value #BQ}, 1). Work group (gx, h) owns query
      * rows {@code gx·BQ …} of head h; per tile of {@value #BK} keys its threads load K and V rows
-     * [BK, d] into local memory (coalesced), then each thread scores its query against the tile and
-     * updates its private accumulator with one rescale per tile. Threads past lq only help load.
+     * [BK, d] into local memory (coalesced), then each thread scores its query against the tile (4 keys
+     * per pass over d) and updates its private accumulator with one rescale per tile and 4 keys per pass
+     * over d. Threads past lq only help load (they read a valid q row and write nothing).
      */
     public static void attentionTiled(KernelContext ctx, FloatArray q, FloatArray k, FloatArray v, FloatArray out,
                                       IntArray range, FloatArray scale, int lq, int heads, int d) {
@@ -185,27 +186,48 @@ public final class AttentionKernels {
                 vs[t * 128 + c] = vv;
             }
             ctx.localBarrier();
-            int n = TornadoMath.min(32, to - j0);
+            // Scores of the 32 keys, 4 at a time (one private q load per 4 FMAs); keys past `to` are
+            // zero rows in the tile and get a score of -3e38, so their weight exp(-3e38 - bm) is 0.
             float bm = m;
-            for (int t = 0; t < n; t++) {
-                float dot = 0f;
+            for (int t = 0; t < 32; t += 4) {
+                float s0 = 0f;
+                float s1 = 0f;
+                float s2 = 0f;
+                float s3 = 0f;
+                int b0 = t * 128;
                 for (int c = 0; c < d; c++) {
-                    dot += qr[c] * ks[t * 128 + c];
+                    float qc = qr[c];
+                    s0 += qc * ks[b0 + c];
+                    s1 += qc * ks[b0 + 128 + c];
+                    s2 += qc * ks[b0 + 256 + c];
+                    s3 += qc * ks[b0 + 384 + c];
                 }
-                float s = dot * sc;
-                sb[t] = s;
-                bm = TornadoMath.max(bm, s);
+                int left = to - j0 - t;
+                s0 = left > 0 ? s0 * sc : -3.0e38f;
+                s1 = left > 1 ? s1 * sc : -3.0e38f;
+                s2 = left > 2 ? s2 * sc : -3.0e38f;
+                s3 = left > 3 ? s3 * sc : -3.0e38f;
+                sb[t] = s0;
+                sb[t + 1] = s1;
+                sb[t + 2] = s2;
+                sb[t + 3] = s3;
+                bm = TornadoMath.max(bm, TornadoMath.max(TornadoMath.max(s0, s1), TornadoMath.max(s2, s3)));
             }
             float correction = TornadoMath.exp(m - bm);
             l = l * correction;
             for (int c = 0; c < d; c++) {
                 acc[c] = acc[c] * correction;
             }
-            for (int t = 0; t < n; t++) {
-                float p = TornadoMath.exp(sb[t] - bm);
-                l += p;
+            // acc += P·V, 4 keys at a time (one private load/store of acc[c] per 4 FMAs).
+            for (int t = 0; t < 32; t += 4) {
+                float p0 = TornadoMath.exp(sb[t] - bm);
+                float p1 = TornadoMath.exp(sb[t + 1] - bm);
+                float p2 = TornadoMath.exp(sb[t + 2] - bm);
+                float p3 = TornadoMath.exp(sb[t + 3] - bm);
+                l += (p0 + p1) + (p2 + p3);
+                int b0 = t * 128;
                 for (int c = 0; c < d; c++) {
-                    acc[c] += p * vs[t * 128 + c];
+                    acc[c] += p0 * vs[b0 + c] + p1 * vs[b0 + 128 + c] + p2 * vs[b0 + 256 + c] + p3 * vs[b0 + 384 + c];
                 }
             }
             m = bm;

@@ -9,8 +9,8 @@ import java.util.Random;
  * range: {@code kernel ≈ full − tiny} (transfers cancel). Every kernel's output is compared with the
  * first listed kernel's (max |diff| printed).
  *
- * <pre>AttnBench [lq cap heads d iters kernels]</pre> defaults 2640 20240 24 128 3 private,tiled (add naive
- * to time it too: ~2.6 s per run on an H100).
+ * <pre>AttnBench [lq cap heads d iters kernels]</pre> defaults 2640 20240 24 128 3 tiled:64,tiled:128,private
+ * ({@code tiled:N}: N query rows per work group; add naive to time it too: ~2.6 s per run on an H100).
  */
 public final class AttnBench {
     private AttnBench() {
@@ -22,7 +22,7 @@ public final class AttnBench {
         int heads = args.length > 2 ? Integer.parseInt(args[2]) : 24;
         int d = args.length > 3 ? Integer.parseInt(args[3]) : 128;
         int iters = args.length > 4 ? Integer.parseInt(args[4]) : 3;
-        String kinds = args.length > 5 ? args[5] : "private,tiled";
+        String kinds = args.length > 5 ? args[5] : "tiled:64,tiled:128,private";
         System.out.println("AttnBench lq " + lq + " cap " + cap + " heads " + heads + " d " + d + " on "
                 + TornadoBackend.deviceDescription());
         Random r = new Random(1);
@@ -36,8 +36,10 @@ public final class AttnBench {
         float[] ref = null;
         String refName = null;
         for (String kind : kinds.split(",")) {
-            OpPlans.AttentionKernel kernel = OpPlans.AttentionKernel.valueOf(kind.trim().toUpperCase(java.util.Locale.ROOT));
-            OpPlans.Attention p = OpPlans.Attention.create(lq, cap, heads, d, kernel);
+            String[] parts = kind.trim().toUpperCase(java.util.Locale.ROOT).split(":");
+            OpPlans.AttentionKernel kernel = OpPlans.AttentionKernel.valueOf(parts[0]);
+            int bq = parts.length > 1 ? Integer.parseInt(parts[1]) : chameleon.tornado.kernels.AttentionKernels.BQ;
+            OpPlans.Attention p = OpPlans.Attention.create(lq, cap, heads, d, kernel, bq);
             for (int i = 0; i < q.length; i++) {
                 p.q().set(i, q[i]);
             }
@@ -79,7 +81,7 @@ public final class AttnBench {
             String diff = "";
             if (ref == null) {
                 ref = out;
-                refName = kernel.name();
+                refName = kind.trim();
             } else {
                 double worst = 0;
                 for (int i = 0; i < out.length; i++) {
@@ -87,8 +89,8 @@ public final class AttnBench {
                 }
                 diff = String.format(" max|diff| vs %s %.3e", refName, worst);
             }
-            System.out.printf("RESULT %-8s first %.1f ms, run full %.2f ms, run 32 keys %.2f ms, kernel ≈ %.2f ms (%.2f TFLOP/s)%s%n",
-                    kernel, first, mf, mt, mf - mt, flops / ((mf - mt) * 1e-3) / 1e12, diff);
+            System.out.printf("RESULT %-10s first %.1f ms, run full %.2f ms, run 32 keys %.2f ms, kernel ≈ %.2f ms (%.2f TFLOP/s)%s%n",
+                    kind.trim(), first, mf, mt, mf - mt, flops / ((mf - mt) * 1e-3) / 1e12, diff);
         }
         System.exit(0);
     }

@@ -217,8 +217,11 @@ class TornadoBackendTest {
             Tensor q = random(r, 1f, lq, h, d), k = random(r, 1f, cap, h, d), v = random(r, 1f, cap, h, d);
             Tensor q2 = random(r, 30f, lq, h, d);
             float scale = (float) (1 / Math.sqrt(d));
-            for (chameleon.tornado.plan.OpPlans.AttentionKernel kind : chameleon.tornado.plan.OpPlans.AttentionKernel.values()) {
-                chameleon.tornado.plan.OpPlans.Attention p = chameleon.tornado.plan.OpPlans.Attention.create(lq, cap, h, d, kind);
+            for (String variant : new String[] {"NAIVE", "PRIVATE", "TILED:64", "TILED:128"}) {
+                String[] parts = variant.split(":");
+                chameleon.tornado.plan.OpPlans.AttentionKernel kind = chameleon.tornado.plan.OpPlans.AttentionKernel.valueOf(parts[0]);
+                int bq = parts.length > 1 ? Integer.parseInt(parts[1]) : 64;
+                chameleon.tornado.plan.OpPlans.Attention p = chameleon.tornado.plan.OpPlans.Attention.create(lq, cap, h, d, kind, bq);
                 try {
                     int[][] ranges = {{0, cap}, {7, 31}, {3, cap - 1}, {cap - 1, cap}};
                     for (int[] rg : ranges) {
@@ -233,7 +236,7 @@ class TornadoBackendTest {
                             Tensor out = Tensor.zeros(lq, h, d);
                             chameleon.tornado.plan.HostCopy.get(p.out(), out);
                             assertClose(CPU.attention(qq, k, v, rg[0], rg[1], scale), out, qq == q ? 1e-5 : 1e-4,
-                                    "attention " + kind + " d " + d + " lq " + lq + " [" + rg[0] + ", " + rg[1] + ")");
+                                    "attention " + variant + " d " + d + " lq " + lq + " [" + rg[0] + ", " + rg[1] + ")");
                         }
                     }
                 } finally {

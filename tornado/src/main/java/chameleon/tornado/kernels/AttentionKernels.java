@@ -28,7 +28,7 @@ public final class AttentionKernels {
     public static final int MAX_D = 128;
     /** Keys scored per max/exp update in {@link #attentionPrivate}. */
     public static final int BLOCK = 16;
-    /** Query rows (threads) per work group in {@link #attentionTiled}. */
+    /** Default query rows (threads) per work group in {@link #attentionTiled} (its {@code bq} argument). */
     public static final int BQ = 64;
     /** Keys per local-memory tile in {@link #attentionTiled}. */
     public static final int BK = 32;
@@ -142,16 +142,16 @@ public final class AttentionKernels {
 
     /**
      * Same contract as {@link #attention}, d ≤ {@value #MAX_D}, as a {@link KernelContext} kernel:
-     * global size ({@code ⌈lq/BQ⌉·BQ}, heads), local size ({@value #BQ}, 1). Work group (gx, h) owns query
-     * rows {@code gx·BQ …} of head h; per tile of {@value #BK} keys its threads load K and V rows
+     * global size ({@code ⌈lq/bq⌉·bq}, heads), local size ({@code bq}, 1) — bq must equal the local
+     * size. Work group (gx, h) owns query rows {@code gx·bq …} of head h; per tile of {@value #BK} keys its threads load K and V rows
      * [BK, d] into local memory (coalesced), then each thread scores its query against the tile (4 keys
      * per pass over d) and updates its private accumulator with one rescale per tile and 4 keys per pass
      * over d. Threads past lq only help load (they read a valid q row and write nothing).
      */
     public static void attentionTiled(KernelContext ctx, FloatArray q, FloatArray k, FloatArray v, FloatArray out,
-                                      IntArray range, FloatArray scale, int lq, int heads, int d) {
+                                      IntArray range, FloatArray scale, int lq, int heads, int d, int bq) {
         int tid = ctx.localIdx;
-        int i = ctx.groupIdx * 64 + tid;
+        int i = ctx.groupIdx * bq + tid;
         int h = ctx.groupIdy;
         float[] ks = ctx.allocateFloatLocalArray(32 * 128);
         float[] vs = ctx.allocateFloatLocalArray(32 * 128);
@@ -171,7 +171,7 @@ public final class AttentionKernels {
         float l = 0f;
         int tileSize = 32 * d;
         for (int j0 = from; j0 < to; j0 += 32) {
-            for (int e = tid; e < tileSize; e += 64) {
+            for (int e = tid; e < tileSize; e += bq) {
                 int t = e / d;
                 int c = e - t * d;
                 int j = j0 + t;

@@ -139,6 +139,11 @@ public final class OpPlans {
 
         /** A plan running {@code kernel}; head_dim d &gt; {@value AttentionKernels#MAX_D} always runs NAIVE. */
         public static Attention create(int lq, int cap, int heads, int d, AttentionKernel kernel) {
+            return create(lq, cap, heads, d, kernel, Integer.getInteger("chameleon.tornado.attention.bq", AttentionKernels.BQ));
+        }
+
+        /** @param bq TILED only: query rows (threads) per work group, {@code -Dchameleon.tornado.attention.bq} (64). */
+        public static Attention create(int lq, int cap, int heads, int d, AttentionKernel kernel, int bq) {
             if (d > AttentionKernels.MAX_D) {
                 kernel = AttentionKernel.NAIVE;
             }
@@ -161,9 +166,8 @@ public final class OpPlans {
                 }
                 case TILED -> {
                     KernelContext ctx = new KernelContext();
-                    g.task("attention", AttentionKernels::attentionTiled, ctx, q, k, v, out, range, scale, lq, heads, d)
+                    g.task("attention", AttentionKernels::attentionTiled, ctx, q, k, v, out, range, scale, lq, heads, d, bq)
                             .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-                    int bq = AttentionKernels.BQ;
                     WorkerGrid2D grid = new WorkerGrid2D((lq + bq - 1) / bq * bq, heads);
                     grid.setLocalWork(bq, 1, 1);
                     plan = Plan.of(g, "attention", grid);

@@ -207,6 +207,45 @@ class TornadoBackendTest {
         assertClose(CPU.attention(q2, k, v, 3, 29, scale), tornado.attention(q2, k, v, 3, 29, scale), 1e-4, "attention peaked");
     }
 
+    /** Each attention kernel directly, d 32 and 128, lq not a multiple of the work group, partial key tiles. */
+    @Test
+    void everyAttentionKernelMatchesCpu() {
+        Random r = new Random(21);
+        int[][] shapes = {{5, 40, 2, 32}, {70, 83, 3, 128}};
+        for (int[] sh : shapes) {
+            int lq = sh[0], cap = sh[1], h = sh[2], d = sh[3];
+            Tensor q = random(r, 1f, lq, h, d), k = random(r, 1f, cap, h, d), v = random(r, 1f, cap, h, d);
+            Tensor q2 = random(r, 30f, lq, h, d);
+            float scale = (float) (1 / Math.sqrt(d));
+            for (String variant : new String[] {"NAIVE", "PRIVATE", "TILED:64", "TILED:128"}) {
+                String[] parts = variant.split(":");
+                chameleon.tornado.plan.OpPlans.AttentionKernel kind = chameleon.tornado.plan.OpPlans.AttentionKernel.valueOf(parts[0]);
+                int bq = parts.length > 1 ? Integer.parseInt(parts[1]) : 64;
+                chameleon.tornado.plan.OpPlans.Attention p = chameleon.tornado.plan.OpPlans.Attention.create(lq, cap, h, d, kind, bq);
+                try {
+                    int[][] ranges = {{0, cap}, {7, 31}, {3, cap - 1}, {cap - 1, cap}};
+                    for (int[] rg : ranges) {
+                        for (Tensor qq : new Tensor[] {q, q2}) {
+                            chameleon.tornado.plan.HostCopy.put(qq, p.q());
+                            chameleon.tornado.plan.HostCopy.put(k, p.k());
+                            chameleon.tornado.plan.HostCopy.put(v, p.v());
+                            p.range().set(0, rg[0]);
+                            p.range().set(1, rg[1]);
+                            p.scale().set(0, scale);
+                            p.plan().run();
+                            Tensor out = Tensor.zeros(lq, h, d);
+                            chameleon.tornado.plan.HostCopy.get(p.out(), out);
+                            assertClose(CPU.attention(qq, k, v, rg[0], rg[1], scale), out, qq == q ? 1e-5 : 1e-4,
+                                    "attention " + variant + " d " + d + " lq " + lq + " [" + rg[0] + ", " + rg[1] + ")");
+                        }
+                    }
+                } finally {
+                    p.plan().close();
+                }
+            }
+        }
+    }
+
     @Test
     void copyRowsOverlappingLikeMemmove() {
         Random r = new Random(10);

@@ -2,7 +2,9 @@ package chameleon.tornado.plan;
 
 import chameleon.tornado.kernels.AttentionKernels;
 import chameleon.tornado.kernels.RowKernels;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -113,18 +115,66 @@ public final class OpPlans {
         }
     }
 
+    /** Which attention kernel an {@link Attention} plan runs. */
+    public enum AttentionKernel {
+        /** {@link AttentionKernels#attention}: one thread per (query, head), accumulator in global memory (slow). */
+        NAIVE,
+        /** {@link AttentionKernels#attentionPrivate}: @Parallel, private accumulator, keys in blocks. */
+        PRIVATE,
+        /** {@link AttentionKernels#attentionTiled}: KernelContext, K/V tiles in local memory. */
+        TILED;
+
+        /** From {@code -Dchameleon.tornado.attention=naive|private|tiled} (default tiled). */
+        public static AttentionKernel fromSystemProperty() {
+            return valueOf(System.getProperty("chameleon.tornado.attention", "tiled").toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
     /** Attention of q [lq, heads, d] over rows [range) of k, v [cap, heads, d]. */
     public record Attention(FloatArray q, FloatArray k, FloatArray v, FloatArray out, IntArray range, FloatArray scale,
                             Plan plan) {
         public static Attention create(int lq, int cap, int heads, int d) {
+            return create(lq, cap, heads, d, AttentionKernel.fromSystemProperty());
+        }
+
+        /** A plan running {@code kernel}; head_dim d &gt; {@value AttentionKernels#MAX_D} always runs NAIVE. */
+        public static Attention create(int lq, int cap, int heads, int d, AttentionKernel kernel) {
+            return create(lq, cap, heads, d, kernel, Integer.getInteger("chameleon.tornado.attention.bq", AttentionKernels.BQ));
+        }
+
+        /** @param bq TILED only: query rows (threads) per work group, {@code -Dchameleon.tornado.attention.bq} (64). */
+        public static Attention create(int lq, int cap, int heads, int d, AttentionKernel kernel, int bq) {
+            if (d > AttentionKernels.MAX_D) {
+                kernel = AttentionKernel.NAIVE;
+            }
             FloatArray q = new FloatArray(lq * heads * d), k = new FloatArray(cap * heads * d),
                     v = new FloatArray(cap * heads * d), out = new FloatArray(lq * heads * d), scale = new FloatArray(1);
             IntArray range = new IntArray(2);
             TaskGraph g = graph("attention")
-                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, q, k, v, range, scale)
-                    .task("attention", AttentionKernels::attention, q, k, v, out, range, scale, lq, heads, d)
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-            return new Attention(q, k, v, out, range, scale, Plan.of(g));
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, q, k, v, range, scale);
+            Plan plan;
+            switch (kernel) {
+                case NAIVE -> {
+                    g.task("attention", AttentionKernels::attention, q, k, v, out, range, scale, lq, heads, d)
+                            .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+                    plan = Plan.of(g);
+                }
+                case PRIVATE -> {
+                    g.task("attention", AttentionKernels::attentionPrivate, q, k, v, out, range, scale, lq, heads, d)
+                            .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+                    plan = Plan.of(g);
+                }
+                case TILED -> {
+                    KernelContext ctx = new KernelContext();
+                    g.task("attention", AttentionKernels::attentionTiled, ctx, q, k, v, out, range, scale, lq, heads, d, bq)
+                            .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+                    WorkerGrid2D grid = new WorkerGrid2D((lq + bq - 1) / bq * bq, heads);
+                    grid.setLocalWork(bq, 1, 1);
+                    plan = Plan.of(g, "attention", grid);
+                }
+                default -> throw new IllegalArgumentException("attention kernel " + kernel);
+            }
+            return new Attention(q, k, v, out, range, scale, plan);
         }
     }
 

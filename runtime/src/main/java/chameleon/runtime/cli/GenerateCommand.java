@@ -44,11 +44,10 @@ final class GenerateCommand {
                     + " the video shows the pipeline working, not a trained model)");
             DemoCheckpoint d = DemoCheckpoint.ensure(DemoCheckpoint.defaultDir());
             checkpoint = new Checkpoint(d.dit(), d.vae());
-            size = new FrameSize(a.intOption("width", DemoCheckpoint.WIDTH, 32), a.intOption("height", DemoCheckpoint.HEIGHT, 32));
+            size = size(a, DemoCheckpoint.WIDTH, DemoCheckpoint.HEIGHT);
         } else {
             checkpoint = Checkpoint.locate(Path.of(a.option("checkpoint")));
-            size = new FrameSize(a.intOption("width", FrameSize.DEFAULT.width(), 32),
-                    a.intOption("height", FrameSize.DEFAULT.height(), 32));
+            size = size(a, FrameSize.DEFAULT.width(), FrameSize.DEFAULT.height());
         }
         int chunks = a.intOption("chunks", demo ? 6 : 7, 1);
         long seed = a.option("seed") == null ? 42 : parseSeed(a);
@@ -113,6 +112,19 @@ final class GenerateCommand {
             out.printf(Locale.ROOT, "wrote %s: %d frames at %d fps, %dx%d (%d switch%s)%n", target, framesOut,
                     Mp4VideoWriter.DEFAULT_FPS, size.width(), size.height(), switches.size(), switches.size() == 1 ? "" : "es");
         }
+    }
+
+    /**
+     * {@code --width} and {@code --height}: a size the session cannot take is a command-line mistake
+     * (exit 2), so it is refused here rather than as a failure deep in the session setup.
+     */
+    private static FrameSize size(Arguments a, int width, int height) {
+        int w = a.intOption("width", width, 32), h = a.intOption("height", height, 32);
+        if (w % 32 != 0 || h % 32 != 0) {
+            throw a.usage("--width and --height must be multiples of 32 (VAE stride 16 × DiT patch 2), got "
+                    + w + "x" + h);
+        }
+        return new FrameSize(w, h);
     }
 
     private static long parseSeed(Arguments a) {

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@value #SWITCH_EVERY} chunks. The heap after a full GC must not grow (no state kept per chunk or per
  * switch), every value must stay finite, and the frame counts must keep their 9/12 rhythm.
  *
- * <p>CI runs {@value #CI_CHUNKS} chunks (5 switches, about 2 minutes at the demo's 0.9 chunks/s); {@code -Dchameleon.soak.chunks=1000} runs the
- * full soak of issue 8 (1 000 chunks, 50 switches; about 20 minutes on the 2-core build machine).
+ * <p>CI runs {@value #CI_CHUNKS} chunks (5 switches, about 2 minutes at the demo's 0.9 chunks/s);
+ * {@code -Dchameleon.soak.chunks=1000} runs the full soak of issue 8 (1 000 chunks, 50 switches; about
+ * 20 minutes on the 2-core build machine).
  */
 class SessionSoakTest {
     /** System property with the number of chunks to run. */

@@ -78,7 +78,8 @@ class GenerateBadInputsTest {
     @Test
     void unusableImagesNameTheFile() throws IOException {
         Path text = Files.writeString(tmp.resolve("bad.png"), "this is not a picture\n");
-        assertFails(generate("--reference", text.toString()), 1, text + ": is not a recognised image; " + IMAGE_FORMATS);
+        assertFails(generate("--reference", text.toString()), 1,
+                text + ": is not a recognised image; " + IMAGE_FORMATS);
         Path empty = Files.createFile(tmp.resolve("empty.jpg"));
         assertFails(generate("--garment", empty.toString()), 1, empty + ": is empty (0 bytes); " + IMAGE_FORMATS);
         Path missing = tmp.resolve("missing.png");
@@ -137,6 +138,21 @@ class GenerateBadInputsTest {
         return file;
     }
 
+    @Test
+    void nonFiniteWeightsAreRefusedBeforeLoadingWhenAsked() throws IOException {
+        Path checkpoint = Files.createDirectory(tmp.resolve("ckpt"));
+        SafetensorsWriter.write(checkpoint.resolve("dit.safetensors"),
+                Map.of("head.head.weight", Tensor.of(new float[] {Float.POSITIVE_INFINITY, 0}, 2)), Map.of());
+        SafetensorsWriter.write(checkpoint.resolve("vae.safetensors"), Map.of("w", Tensor.of(new float[] {0}, 1)),
+                Map.of());
+        Path photo = tmp.resolve("photo.png");
+        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "png", photo.toFile());
+        assertFails(generate("--checkpoint", checkpoint.toString(), "--reference", photo.toString(), "--garment",
+                photo.toString(), "--check-finite"), 1, checkpoint.resolve("dit.safetensors") + ": 1 tensor holds"
+                + " NaN or infinite values: head.head.weight (1 of 2 values, the first Infinity at flat index 0);"
+                + " expected finite weights (a corrupt download or a broken conversion)");
+    }
+
     // ---- arguments ----
 
     @Test
@@ -152,11 +168,13 @@ class GenerateBadInputsTest {
         assertFails(generate("--chunks", "3", "--switch", "2:" + shirt, "--switch", "2:" + shirt), 2,
                 "generate: --switch names chunk 2 twice");
         assertFails(generate("--seed", "x"), 2, "generate: --seed must be a whole number, got \"x\"");
-        assertFails(generate("--width", "48", "--height", "96"), 2, "generate: --width and --height must be multiples of 32"
+        assertFails(generate("--width", "48", "--height", "96"), 2,
+                "generate: --width and --height must be multiples of 32"
                 + " (VAE stride 16 × DiT patch 2), got 48x96");
         assertFails(generate("extra"), 2, "generate: unexpected argument \"extra\"");
         Path demo = DemoCheckpoint.ensure(tmp.resolve("demo")).dit().getParent(); // a real checkpoint folder
-        assertFails(generate("--checkpoint", demo.toString()), 2, "generate: --reference IMG is required with --checkpoint");
+        assertFails(generate("--checkpoint", demo.toString()), 2,
+                "generate: --reference IMG is required with --checkpoint");
     }
 
     @Test

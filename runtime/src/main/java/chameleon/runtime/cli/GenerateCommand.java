@@ -15,6 +15,7 @@ import chameleon.runtime.io.Mp4VideoWriter;
 import chameleon.runtime.io.RgbConverter;
 import chameleon.runtime.io.RgbImage;
 import chameleon.tensor.Tensor;
+import chameleon.weights.TensorArchive;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ final class GenerateCommand {
             "chunks", "seed", "out", "frames", "width", "height", "backend");
 
     void run(String[] words, PrintStream out) {
-        Arguments a = new Arguments("generate", words, 1, VALUED, Set.of());
+        Arguments a = new Arguments("generate", words, 1, VALUED, Set.of("check-finite"));
         if (!a.positional().isEmpty()) {
             throw a.usage("unexpected argument \"" + a.positional().get(0) + "\"");
         }
@@ -70,6 +71,16 @@ final class GenerateCommand {
             throw new CliException(ExitCode.FAILED, target + ": output folder is not writable");
         }
 
+        if (a.flag("check-finite")) {
+            // before the engine binds anything: a NaN weight would otherwise surface as NaN frames much later
+            for (Path weights : new Path[] {checkpoint.dit(), checkpoint.vae()}) {
+                try (TensorArchive archive = TensorArchive.open(weights)) {
+                    archive.checkFinite();
+                }
+            }
+            out.println("--check-finite: every weight of " + checkpoint.dit() + " and " + checkpoint.vae()
+                    + " is finite");
+        }
         SessionOptions options = SessionOptions.defaults().withSize(size.width(), size.height());
         try (Engine engine = Engine.open(checkpoint, BackendChoice.create(a.option("backend"), a))) {
             int textDim = engine.dit().config().textDim();

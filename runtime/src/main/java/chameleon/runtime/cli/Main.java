@@ -14,10 +14,12 @@ public final class Main {
             usage: chameleon <command> [options]
               generate [--checkpoint DIR --reference IMG --garment IMG] [--switch CHUNK:IMG]...
                        [--prompt FILE] [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
-                       [--width W --height H] [--backend cpu]
+                       [--width W --height H] [--backend cpu] [--check-finite]
                                                   stream a video with garment switches into an MP4;
                                                   without --checkpoint: the embedded demo (random weights)
-              inspect PATH [--tensors]            show a checkpoint's inferred config, dtypes and size
+              inspect PATH [--tensors] [--check-finite]
+                                                  show a checkpoint's inferred config, dtypes and size;
+                                                  --check-finite: read every weight, refuse NaN/Inf
               replay CASE --out RESULT [--weights FILE] [--backend cpu]
                                                   replay a golden case file and write every output tensor
             options for every command: --debug (stack traces on errors)""";

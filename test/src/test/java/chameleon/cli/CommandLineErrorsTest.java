@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chameleon.runtime.cli.Main;
+import chameleon.tensor.Tensor;
+import chameleon.weights.SafetensorsWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +68,20 @@ class CommandLineErrorsTest {
         Path text = tmp.resolve("weights.pth");
         Files.writeString(text, "not a zip");
         assertOneLine(run("inspect", text.toString()), 1, "weights.pth");
+    }
+
+    @Test
+    void checkFiniteReadsEveryWeightAndNamesTheBadTensors() {
+        Path clean = tmp.resolve("clean.safetensors");
+        SafetensorsWriter.write(clean, Map.of("w", Tensor.of(new float[] {1, 2}, 2)), Map.of());
+        Result ok = run("inspect", clean.toString(), "--check-finite");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("finite:     every floating-point value"), ok.out());
+        Path nan = tmp.resolve("nan.safetensors");
+        SafetensorsWriter.write(nan, Map.of("w", Tensor.of(new float[] {1, Float.NaN}, 2)), Map.of());
+        assertEquals(0, run("inspect", nan.toString()).code(), "without the flag only headers are read");
+        assertOneLine(run("inspect", nan.toString(), "--check-finite"), 1, nan + ": 1 tensor holds NaN or infinite"
+                + " values: w (1 of 2 values, the first NaN at flat index 1); expected finite weights");
     }
 
     @Test

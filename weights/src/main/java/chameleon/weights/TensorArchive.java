@@ -102,6 +102,18 @@ public interface TensorArchive extends AutoCloseable {
      */
     Tensor tensor(String name);
 
+    /**
+     * Reads every floating-point tensor and refuses the archive if any holds NaN or ±Inf. Not done by
+     * {@link #open}, which reads headers only; callers that want the guarantee ask for it (it reads the
+     * whole checkpoint once).
+     *
+     * @throws WeightsException naming this archive and the bad tensors (up to ten, with their count of
+     *                          non-finite values and the first one's index)
+     */
+    default void checkFinite() {
+        FiniteWeights.check(this);
+    }
+
     @Override
     void close();
 }

@@ -17,6 +17,7 @@ import chameleon.runtime.io.RgbConverter;
 import chameleon.runtime.io.RgbImage;
 import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
+import chameleon.weights.TensorArchive;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ final class GenerateCommand {
             "prompt-embedding", "t5", "tokenizer", "chunks", "seed", "out", "frames", "width", "height", "backend");
 
     void run(String[] words, PrintStream out) {
-        Arguments a = new Arguments("generate", words, 1, VALUED, Set.of());
+        Arguments a = new Arguments("generate", words, 1, VALUED, Set.of("check-finite"));
         if (!a.positional().isEmpty()) {
             throw a.usage("unexpected argument \"" + a.positional().get(0) + "\"");
         }
@@ -46,11 +47,10 @@ final class GenerateCommand {
                     + " the video shows the pipeline working, not a trained model)");
             DemoCheckpoint d = DemoCheckpoint.ensure(DemoCheckpoint.defaultDir());
             checkpoint = new Checkpoint(d.dit(), d.vae());
-            size = new FrameSize(a.intOption("width", DemoCheckpoint.WIDTH, 32), a.intOption("height", DemoCheckpoint.HEIGHT, 32));
+            size = size(a, DemoCheckpoint.WIDTH, DemoCheckpoint.HEIGHT);
         } else {
             checkpoint = Checkpoint.locate(Path.of(a.option("checkpoint")));
-            size = new FrameSize(a.intOption("width", FrameSize.DEFAULT.width(), 32),
-                    a.intOption("height", FrameSize.DEFAULT.height(), 32));
+            size = size(a, FrameSize.DEFAULT.width(), FrameSize.DEFAULT.height());
         }
         int chunks = a.intOption("chunks", demo ? 6 : 7, 1);
         long seed = a.option("seed") == null ? 42 : parseSeed(a);
@@ -73,6 +73,16 @@ final class GenerateCommand {
             throw new CliException(ExitCode.FAILED, target + ": output folder is not writable");
         }
 
+        if (a.flag("check-finite")) {
+            // before the engine binds anything: a NaN weight would otherwise surface as NaN frames much later
+            for (Path weights : new Path[] {checkpoint.dit(), checkpoint.vae()}) {
+                try (TensorArchive archive = TensorArchive.open(weights)) {
+                    archive.checkFinite();
+                }
+            }
+            out.println("--check-finite: every weight of " + checkpoint.dit() + " and " + checkpoint.vae()
+                    + " is finite");
+        }
         SessionOptions options = SessionOptions.defaults().withSize(size.width(), size.height());
         try (Engine engine = Engine.open(checkpoint, BackendChoice.create(a.option("backend"), a))) {
             int textDim = engine.dit().config().textDim();
@@ -137,6 +147,19 @@ final class GenerateCommand {
         }
         out.println("no --prompt: using an all-zero prompt embedding [" + textLen + ", " + textDim + "]");
         return PromptEmbedding.zeros(textLen, textDim);
+    }
+
+    /**
+     * {@code --width} and {@code --height}: a size the session cannot take is a command-line mistake
+     * (exit 2), so it is refused here rather than as a failure deep in the session setup.
+     */
+    private static FrameSize size(Arguments a, int width, int height) {
+        int w = a.intOption("width", width, 32), h = a.intOption("height", height, 32);
+        if (w % 32 != 0 || h % 32 != 0) {
+            throw a.usage("--width and --height must be multiples of 32 (VAE stride 16 × DiT patch 2), got "
+                    + w + "x" + h);
+        }
+        return new FrameSize(w, h);
     }
 
     private static long parseSeed(Arguments a) {

@@ -12,11 +12,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** {@code inspect PATH [--tensors]}: what a checkpoint holds and which model it is, without reading tensor data. */
+/**
+ * {@code inspect PATH [--tensors] [--check-finite]}: what a checkpoint holds and which model it is, without
+ * reading tensor data (except with {@code --check-finite}, which reads every value looking for NaN and Inf).
+ */
 final class InspectCommand {
 
     void run(String[] words, PrintStream out) {
-        Arguments a = new Arguments("inspect", words, 1, Set.of(), Set.of("tensors"));
+        Arguments a = new Arguments("inspect", words, 1, Set.of(), Set.of("tensors", "check-finite"));
         if (a.positional().size() != 1) {
             throw a.usage("expects one checkpoint path (a .safetensors file, a sharded folder or index, a .pth/.pt)");
         }
@@ -44,6 +47,10 @@ final class InspectCommand {
                     TensorInfo info = archive.info(name);
                     out.println("  " + name + "  " + info.dtype() + " " + info.shape());
                 }
+            }
+            if (a.flag("check-finite")) {
+                archive.checkFinite(); // reads every value; throws naming the bad tensors
+                out.println("finite:     every floating-point value");
             }
         }
     }

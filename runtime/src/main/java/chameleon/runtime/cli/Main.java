@@ -16,7 +16,7 @@ public final class Main {
               generate [--checkpoint DIR --reference IMG --garment IMG] [--switch CHUNK:IMG]...
                        [--prompt TEXT [--t5 PATH --tokenizer DIR] | --prompt-embedding FILE]
                        [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
-                       [--width W --height H] [--backend cpu]
+                       [--width W --height H] [--backend cpu] [--check-finite]
                                                   stream a video with garment switches into an MP4;
                                                   without --checkpoint: the embedded demo (random weights)
               serve [--port N] [--checkpoint DIR] [--prompt-embedding FILE] [--backend cpu] [--max-sessions N]
@@ -24,7 +24,9 @@ public final class Main {
                                                   a free port): stream and switch garments in a browser
               encode-prompt TEXT --out FILE (--t5 PATH --tokenizer DIR | --checkpoint DIR) [--text-len N]
                                                   run umT5 on a prompt, write prompt_embeds [N, dim]
-              inspect PATH [--tensors]            show a checkpoint's inferred config, dtypes and size
+              inspect PATH [--tensors] [--check-finite]
+                                                  show a checkpoint's inferred config, dtypes and size;
+                                                  --check-finite: read every weight, refuse NaN/Inf
               replay CASE --out RESULT [--weights FILE] [--backend cpu]
                                                   replay a golden case file and write every output tensor
             options for every command: --debug (stack traces on errors)""";

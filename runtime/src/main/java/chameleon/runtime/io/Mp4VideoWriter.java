@@ -28,7 +28,8 @@ import org.jcodec.common.model.Picture;
  * only by a successful {@code close()}. A writer that fails, is {@linkplain #abort() aborted}, or is
  * dropped without closing (its temporary file is then removed when it is garbage-collected) leaves no
  * file at the target name, and an older file there stays untouched. A JVM that dies mid-video leaves
- * only a hidden {@code .NAME…part} file behind.
+ * only a hidden {@code .NAME.PID.…part} file behind, never a file at the target name; the next writer
+ * opened for the same target deletes such leftovers of dead processes ({@link OutputFile#removeStale}).
  *
  * <p>The stream is H.264 Baseline (jcodec's encoder: I-frame every 25 frames, P-frames between, its
  * default quality), 4:2:0, BT.601 studio range, untagged: what ffmpeg makes of RGB frames in the
@@ -42,6 +43,9 @@ import org.jcodec.common.model.Picture;
 public final class Mp4VideoWriter implements AutoCloseable {
     /** The frame rate of the reference's exported videos (and of Wan2.2 TI2V). */
     public static final int DEFAULT_FPS = 24;
+
+    /** Suffix of the temporary file a video is written to before its rename. */
+    static final String PART_SUFFIX = ".part";
 
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -78,7 +82,9 @@ public final class Mp4VideoWriter implements AutoCloseable {
     private Mp4VideoWriter(Path target, int fps) throws IOException {
         this.target = target;
         this.fps = fps;
-        Path path = OutputFile.temporarySibling(target, ".part");
+        // A killed earlier run of this target left its partial video behind; nobody else will remove it.
+        OutputFile.removeStale(target, PART_SUFFIX);
+        Path path = OutputFile.temporarySibling(target, PART_SUFFIX);
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);

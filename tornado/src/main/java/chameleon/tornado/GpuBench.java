@@ -11,6 +11,7 @@ import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
 import chameleon.tornado.plan.LinearPlan;
 import chameleon.weights.DitConfig;
+import chameleon.weights.TensorArchive;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -104,8 +105,8 @@ public final class GpuBench {
         partial("setup");
 
         long tw = System.nanoTime();
-        RandomDitArchive weights = new RandomDitArchive(config, seed, 0.02f);
-        put("parameters", weights.parameters());
+        TensorArchive weights = RandomDitArchive.create(config, seed, 0.02f);
+        put("parameters", RandomDitArchive.parameters(weights));
         put("random_weights_s", secs(tw));
         partial("weights");
 

@@ -4,14 +4,9 @@ import chameleon.tensor.DType;
 import chameleon.tensor.Shape;
 import chameleon.tensor.Tensor;
 import chameleon.weights.DitConfig;
+import chameleon.weights.InMemoryArchive;
 import chameleon.weights.TensorArchive;
-import chameleon.weights.TensorInfo;
-import chameleon.weights.WeightsException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -28,21 +23,25 @@ import java.util.stream.IntStream;
  * Each name always returns the same {@link Tensor} object (the TornadoVM backend caches weights by
  * identity).
  */
-public final class RandomDitArchive implements TensorArchive {
+public final class RandomDitArchive {
     private static final int CHUNK = 1 << 20;
-    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+    private RandomDitArchive() {
+    }
 
-    public RandomDitArchive(DitConfig config, long seed, float std) {
+    /** The archive of {@code config}'s tensors with the values described above. */
+    public static InMemoryArchive create(DitConfig config, long seed, float std) {
+        InMemoryArchive archive = new InMemoryArchive("<random weights>");
         for (Map.Entry<String, Shape> e : config.expectedTensors().entrySet()) {
-            tensors.put(e.getKey(), create(e.getKey(), e.getValue(), seed, std));
+            archive.put(e.getKey(), create(e.getKey(), e.getValue(), seed, std));
         }
+        return archive;
     }
 
     /** Parameter count (elements over all tensors). */
-    public long parameters() {
+    public static long parameters(TensorArchive archive) {
         long n = 0;
-        for (Tensor t : tensors.values()) {
-            n += t.numel();
+        for (String name : archive.names()) {
+            n += archive.info(name).shape().numel();
         }
         return n;
     }
@@ -74,40 +73,5 @@ public final class RandomDitArchive implements TensorArchive {
 
     private static short bf16(float f) {
         return (short) (Float.floatToRawIntBits(f) >>> 16);
-    }
-
-    @Override
-    public Path source() {
-        return Path.of("<random weights>");
-    }
-
-    @Override
-    public List<String> names() {
-        return new ArrayList<>(tensors.keySet());
-    }
-
-    @Override
-    public boolean contains(String name) {
-        return tensors.containsKey(name);
-    }
-
-    @Override
-    public TensorInfo info(String name) {
-        Tensor t = tensor(name);
-        return new TensorInfo(name, t.dtype(), t.shape());
-    }
-
-    @Override
-    public Tensor tensor(String name) {
-        Tensor t = tensors.get(name);
-        if (t == null) {
-            throw new WeightsException(source() + ": no tensor " + name);
-        }
-        return t;
-    }
-
-    @Override
-    public void close() {
-        tensors.clear();
     }
 }

@@ -1,12 +1,12 @@
 package chameleon.layers.vae;
 
-import chameleon.weights.ModuleWeights;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
+import chameleon.weights.InMemoryArchive;
+import chameleon.weights.ModuleWeights;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +43,7 @@ class CausalCacheTest {
 
     @Test
     void causalConvInChunksEqualsOnePassOverAllFrames() {
-        MapArchive a = new MapArchive().put("c.weight", RandomVae.gaussian(random, 0.2f, 5, 3, 3, 3, 3))
+        InMemoryArchive a = new InMemoryArchive("memory").put("c.weight", RandomVae.gaussian(random, 0.2f, 5, 3, 3, 3, 3))
                 .put("c.bias", RandomVae.gaussian(random, 0.1f, 5));
         FeatureCache.Numbering slots = new FeatureCache.Numbering();
         CausalConv3d conv = CausalConv3d.cube(new ModuleWeights(a, "c."), 3, 5, 3, slots);
@@ -59,7 +59,7 @@ class CausalCacheTest {
 
     @Test
     void residualBlockInChunksEqualsOnePass() {
-        MapArchive a = RandomVae.build(1, 4, 4, 48, new int[] {1, 2}, 1, new boolean[] {false});
+        InMemoryArchive a = RandomVae.build(1, 4, 4, 48, new int[] {1, 2}, 1, new boolean[] {false});
         FeatureCache.Numbering slots = new FeatureCache.Numbering();
         // encoder.downsamples.1.downsamples.0: 4 → 8 channels, with a 1×1 shortcut.
         ResidualBlock block = new ResidualBlock(new ModuleWeights(a, "encoder.downsamples.1.downsamples.0."), 4, 8, slots);
@@ -74,7 +74,7 @@ class CausalCacheTest {
     @Test
     void upsample3dSkipsTimeOnTheFirstChunkThenConvolvesTheRestCausally() {
         int c = 3;
-        MapArchive a = new MapArchive().put("r.resample.1.weight", RandomVae.gaussian(random, 0.3f, c, c, 3, 3))
+        InMemoryArchive a = new InMemoryArchive("memory").put("r.resample.1.weight", RandomVae.gaussian(random, 0.3f, c, c, 3, 3))
                 .put("r.resample.1.bias", RandomVae.gaussian(random, 0.1f, c))
                 .put("r.time_conv.weight", RandomVae.gaussian(random, 0.3f, 2 * c, c, 3, 1, 1))
                 .put("r.time_conv.bias", RandomVae.gaussian(random, 0.1f, 2 * c));
@@ -108,7 +108,7 @@ class CausalCacheTest {
     @Test
     void downsample3dKeepsTheFirstFrameThenStridesOverAllFrames() {
         int c = 3;
-        MapArchive a = new MapArchive().put("r.resample.1.weight", RandomVae.gaussian(random, 0.3f, c, c, 3, 3))
+        InMemoryArchive a = new InMemoryArchive("memory").put("r.resample.1.weight", RandomVae.gaussian(random, 0.3f, c, c, 3, 3))
                 .put("r.resample.1.bias", RandomVae.gaussian(random, 0.1f, c))
                 .put("r.time_conv.weight", RandomVae.gaussian(random, 0.3f, c, c, 3, 1, 1))
                 .put("r.time_conv.bias", RandomVae.gaussian(random, 0.1f, c));

@@ -1,6 +1,7 @@
 package chameleon.layers.vae;
 
 import chameleon.tensor.Tensor;
+import chameleon.weights.InMemoryArchive;
 import java.util.Random;
 
 /**
@@ -8,7 +9,7 @@ import java.util.Random;
  * {@code vae2_2.py} (names and shapes), for tests that need a whole VAE without the golden files.
  */
 final class RandomVae {
-    private final MapArchive archive = new MapArchive();
+    private final InMemoryArchive archive = new InMemoryArchive("memory");
     private final Random random;
 
     private RandomVae(long seed) {
@@ -16,11 +17,11 @@ final class RandomVae {
     }
 
     /** dim 4, decDim 4, z 48, dimMult [1, 2, 4, 4], 2 residual blocks, temporal [false, true, true]. */
-    static MapArchive tiny(long seed) {
+    static InMemoryArchive tiny(long seed) {
         return build(seed, 4, 4, 48, new int[] {1, 2, 4, 4}, 2, new boolean[] {false, true, true});
     }
 
-    static MapArchive build(long seed, int dim, int decDim, int z, int[] mult, int nrb, boolean[] tDown) {
+    static InMemoryArchive build(long seed, int dim, int decDim, int z, int[] mult, int nrb, boolean[] tDown) {
         RandomVae r = new RandomVae(seed);
         int n = mult.length;
         int[] enc = new int[n + 1];

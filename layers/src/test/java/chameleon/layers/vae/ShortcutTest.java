@@ -1,7 +1,6 @@
 package chameleon.layers.vae;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import chameleon.tensor.Backend;
 import chameleon.tensor.Shape;
 import chameleon.tensor.Tensor;

@@ -3,7 +3,6 @@ package chameleon.layers.vae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;

@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -42,7 +44,9 @@ public final class SafetensorsWriter {
      * @throws WeightsException naming the file (and tensor) if a name is not allowed or writing fails
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
-        byte[] header = header(file, tensors, metadata);
+        List<TensorInfo> entries = new ArrayList<>(tensors.size());
+        tensors.forEach((name, t) -> entries.add(new TensorInfo(name, t.dtype(), t.shape())));
+        byte[] header = header(file, entries, metadata);
         Path target = file.toAbsolutePath();
         // Same folder as the target, so the final rename cannot cross file systems. Created with
         // CREATE_NEW (never clobbers) and default permissions (Files.createTempFile would make it 0600).
@@ -75,8 +79,14 @@ public final class SafetensorsWriter {
         }
     }
 
-    /** The JSON header: {@code __metadata__} first, then one entry per tensor, padded to 8 bytes. */
-    private static byte[] header(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    /**
+     * The JSON header for tensors laid out back to back in {@code entries} order: {@code __metadata__}
+     * first, then one entry per tensor, padded with spaces to 8 bytes. The file is the 8-byte
+     * little-endian header length, this header, then the data area of Σ byteSize bytes.
+     *
+     * @param file for messages only
+     */
+    public static byte[] header(Path file, List<TensorInfo> entries, Map<String, String> metadata) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(bytes)) {
             g.writeStartObject();
@@ -88,13 +98,12 @@ public final class SafetensorsWriter {
                 g.writeEndObject();
             }
             long offset = 0;
-            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-                String name = e.getKey();
+            for (TensorInfo t : entries) {
+                String name = t.name();
                 if (name.isEmpty() || name.equals(SafetensorsHeader.METADATA_KEY)) {
                     throw SafetensorsHeader.error(file, name, "name is reserved or empty");
                 }
-                Tensor t = e.getValue();
-                long size = t.segment().byteSize();
+                long size = t.byteSize();
                 g.writeObjectFieldStart(name);
                 g.writeStringField("dtype", t.dtype().name());
                 g.writeArrayFieldStart("shape");

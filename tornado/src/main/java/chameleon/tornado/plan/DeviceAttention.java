@@ -1,0 +1,25 @@
+package chameleon.tornado.plan;
+
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * Multi-head attention {@code out = softmax(q·kᵀ·scale)·v} over a key window chosen at run time, as tasks
+ * of a larger TaskGraph over device-resident arrays: the Java flash kernels ({@code --kernels java}) or
+ * cuDNN SDPA ({@code --kernels vendor}).
+ */
+public interface DeviceAttention {
+    /**
+     * Adds the tasks of one attention call.
+     *
+     * @param q      [lq, heads, d] F32 on the device
+     * @param k      [cap, heads, d] F32 on the device (e.g. a layer's KV cache)
+     * @param v      [cap, heads, d] F32 on the device
+     * @param window {from, to}: the key rows attended to, read on the device at each execution
+     * @param out    [lq, heads, d] F32, written on the device
+     */
+    void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
+               IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale);
+}

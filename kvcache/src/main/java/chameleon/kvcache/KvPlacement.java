@@ -9,6 +9,9 @@ public sealed interface KvPlacement {
     /** Stores k, v [n, heads, headDim] and returns the rows the queries attend to. */
     AttentionWindow place(KvRingBuffer buffer, Backend backend, Tensor k, Tensor v);
 
+    /** The counters' side of {@link #place} for {@code n} rows: the row moves, for a backend that keeps the rows itself. */
+    KvWrite plan(KvRingBuffer buffer, int n);
+
     /**
      * The streaming rule of MODEL.md §2.6: tokens {@code [currentStart, currentStart + n)} are appended
      * (evicting if needed) or, for a repeat of the newest chunk, overwritten in place.
@@ -17,6 +20,11 @@ public sealed interface KvPlacement {
         @Override
         public AttentionWindow place(KvRingBuffer buffer, Backend backend, Tensor k, Tensor v) {
             return buffer.write(backend, k, v, currentStart);
+        }
+
+        @Override
+        public KvWrite plan(KvRingBuffer buffer, int n) {
+            return buffer.planWrite(n, currentStart);
         }
     }
 
@@ -29,6 +37,11 @@ public sealed interface KvPlacement {
         @Override
         public AttentionWindow place(KvRingBuffer buffer, Backend backend, Tensor k, Tensor v) {
             return buffer.overwrite(backend, k, v, row, attendTo);
+        }
+
+        @Override
+        public KvWrite plan(KvRingBuffer buffer, int n) {
+            return buffer.planOverwrite(n, row, attendTo);
         }
     }
 }

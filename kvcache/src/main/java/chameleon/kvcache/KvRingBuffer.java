@@ -16,8 +16,11 @@ import chameleon.tensor.Tensor;
  * and overwrites its rows in place. Memory is allocated once and never grows.
  */
 public final class KvRingBuffer {
-    private final Tensor k;              // [capacity, heads, headDim], rotated keys
-    private final Tensor v;              // [capacity, heads, headDim]
+    private final int capacity;
+    private final int heads;
+    private final int headDim;
+    private Tensor k;                    // [capacity, heads, headDim], rotated keys; allocated on first host use
+    private Tensor v;                    // [capacity, heads, headDim]
     private final int sinkTokens;
     private final int maxAttentionTokens;
     private int globalEnd;
@@ -33,8 +36,9 @@ public final class KvRingBuffer {
             throw new IllegalArgumentException("KV cache: sink " + sinkTokens + " must be within capacity "
                     + capacity + ", attention span " + maxAttentionTokens + " must be positive");
         }
-        this.k = Tensor.zeros(capacity, heads, headDim);
-        this.v = Tensor.zeros(capacity, heads, headDim);
+        this.capacity = capacity;
+        this.heads = heads;
+        this.headDim = headDim;
         this.sinkTokens = sinkTokens;
         this.maxAttentionTokens = maxAttentionTokens;
     }
@@ -47,8 +51,14 @@ public final class KvRingBuffer {
      * @param values [n, heads, headDim]
      */
     public AttentionWindow write(Backend backend, Tensor roped, Tensor values, int currentStart) {
-        int n = roped.dim(0);
-        int capacity = capacity();
+        return apply(backend, planWrite(roped.dim(0), currentStart), roped, values);
+    }
+
+    /**
+     * Advances the counters for a write of the tokens {@code [currentStart, currentStart + n)} and returns
+     * the row moves it takes (the streaming rule of MODEL.md §2.6), without touching any row.
+     */
+    public KvWrite planWrite(int n, int currentStart) {
         if (n > capacity) {
             throw new IllegalArgumentException("chunk of " + n + " tokens does not fit a KV cache of " + capacity);
         }
@@ -59,13 +69,11 @@ public final class KvRingBuffer {
                     + "): only the newest chunk can be recomputed in place");
         }
         int newLocalEnd;
+        int evicted = 0;
+        int rolled = 0;
         if (currentEnd > globalEnd && localEnd + n > capacity) {
-            int evicted = localEnd + n - capacity;
-            int rolled = localEnd - evicted - sinkTokens;
-            if (rolled > 0) {
-                backend.copyRows(k, sinkTokens + evicted, k, sinkTokens, rolled);
-                backend.copyRows(v, sinkTokens + evicted, v, sinkTokens, rolled);
-            }
+            evicted = localEnd + n - capacity;
+            rolled = Math.max(0, localEnd - evicted - sinkTokens);
             newLocalEnd = localEnd + (currentEnd - globalEnd) - evicted;
         } else {
             newLocalEnd = localEnd + (currentEnd - globalEnd);
@@ -75,11 +83,10 @@ public final class KvRingBuffer {
             throw new IllegalStateException("KV write of tokens [" + currentStart + ", " + currentEnd
                     + ") lands outside the buffer (rows " + localStart + ".." + newLocalEnd + " of " + capacity + ")");
         }
-        backend.copyRows(roped, 0, k, localStart, n);
-        backend.copyRows(values, 0, v, localStart, n);
         globalEnd = currentEnd;
         localEnd = newLocalEnd;
-        return new AttentionWindow(Math.max(0, localEnd - maxAttentionTokens), localEnd);
+        return new KvWrite(sinkTokens + evicted, sinkTokens, rolled, localStart, n,
+                new AttentionWindow(Math.max(0, localEnd - maxAttentionTokens), localEnd));
     }
 
     /**
@@ -91,14 +98,28 @@ public final class KvRingBuffer {
      * @param values [n, heads, headDim]
      */
     public AttentionWindow overwrite(Backend backend, Tensor roped, Tensor values, int row, int attendTo) {
-        int n = roped.dim(0);
+        return apply(backend, planOverwrite(roped.dim(0), row, attendTo), roped, values);
+    }
+
+    /** The row moves of {@link #overwrite} (no counters move). */
+    public KvWrite planOverwrite(int n, int row, int attendTo) {
         if (row < 0 || row + n > localEnd || attendTo < row + n || attendTo > localEnd) {
             throw new IllegalArgumentException("KV slot rows [" + row + ", " + (row + n) + ") attending to [0, "
                     + attendTo + ") must lie inside the filled rows [0, " + localEnd + ")");
         }
-        backend.copyRows(roped, 0, k, row, n);
-        backend.copyRows(values, 0, v, row, n);
-        return new AttentionWindow(Math.max(0, attendTo - maxAttentionTokens), attendTo);
+        return new KvWrite(0, 0, 0, row, n, new AttentionWindow(Math.max(0, attendTo - maxAttentionTokens), attendTo));
+    }
+
+    /** Performs {@code move} on the host rows with {@code backend}'s row copies. */
+    private AttentionWindow apply(Backend backend, KvWrite move, Tensor roped, Tensor values) {
+        Tensor keys = keys(), vals = values();
+        if (move.rolled() > 0) {
+            backend.copyRows(keys, move.rollFrom(), keys, move.rollTo(), move.rolled());
+            backend.copyRows(vals, move.rollFrom(), vals, move.rollTo(), move.rolled());
+        }
+        backend.copyRows(roped, 0, keys, move.row(), move.rows());
+        backend.copyRows(values, 0, vals, move.row(), move.rows());
+        return move.window();
     }
 
     /** Forgets everything written from row {@code rows} on: the fill position and token count go back. */
@@ -110,18 +131,32 @@ public final class KvRingBuffer {
         globalEnd = globalTokens;
     }
 
-    /** [capacity, heads, headDim] rotated keys, unused rows included. */
+    /** [capacity, heads, headDim] rotated keys, unused rows included (allocated on first call). */
     public Tensor keys() {
+        if (k == null) {
+            k = Tensor.zeros(capacity, heads, headDim);
+        }
         return k;
     }
 
-    /** [capacity, heads, headDim] values, unused rows included. */
+    /** [capacity, heads, headDim] values, unused rows included (allocated on first call). */
     public Tensor values() {
+        if (v == null) {
+            v = Tensor.zeros(capacity, heads, headDim);
+        }
         return v;
     }
 
     public int capacity() {
-        return k.dim(0);
+        return capacity;
+    }
+
+    public int heads() {
+        return heads;
+    }
+
+    public int headDim() {
+        return headDim;
     }
 
     public int sinkTokens() {

@@ -4,6 +4,7 @@ import chameleon.kvcache.KvCache;
 import chameleon.kvcache.KvPlacement;
 import chameleon.layers.dit.ActivationProbe;
 import chameleon.layers.dit.CausalWanModel;
+import chameleon.layers.dit.DitForward;
 import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
 
@@ -14,7 +15,7 @@ import chameleon.tensor.Tensor;
  */
 public final class ChunkDenoiser {
     private final CausalWanModel model;
-    private final Backend backend;
+    private final DitForward dit;
     private final FlowMatchScheduler scheduler;
     private final float[] steps; // warped timesteps, e.g. [1000, 937.5, 833.33, 625]
 
@@ -36,7 +37,7 @@ public final class ChunkDenoiser {
 
     public ChunkDenoiser(CausalWanModel model, Backend backend, FlowMatchScheduler scheduler, float[] steps) {
         this.model = model;
-        this.backend = backend;
+        this.dit = DitForward.of(model, backend);
         this.scheduler = scheduler;
         this.steps = steps.clone();
     }
@@ -55,7 +56,7 @@ public final class ChunkDenoiser {
     /** {@link #prefill(Tensor, int, Tensor, KvCache, ActivationProbe)} with an explicit K/V placement. */
     public Tensor prefill(Tensor frames, int ropeStartFrame, KvPlacement placement, Tensor context, KvCache cache,
                           ActivationProbe probe) {
-        return model.forward(backend, frames, new long[frames.dim(1)], ropeStartFrame, placement, context, cache, probe);
+        return dit.forward(frames, new long[frames.dim(1)], ropeStartFrame, placement, context, cache, probe);
     }
 
     private KvPlacement stream(Tensor latents, int startFrame) {
@@ -88,7 +89,7 @@ public final class ChunkDenoiser {
         for (int s = 0; s < steps.length; s++) {
             long[] t = new long[frames];
             java.util.Arrays.fill(t, FlowMatchScheduler.networkTimestep(steps[s]));
-            Tensor v = model.forward(backend, x, t, startFrame, placement, context, cache, observer.probe(s));
+            Tensor v = dit.forward(x, t, startFrame, placement, context, cache, observer.probe(s));
             float sigma = scheduler.sigma(steps[s]);
             x0 = FlowMatchScheduler.toX0(x, v, sigma);
             observer.onStep(s, x, v, x0);
@@ -96,9 +97,14 @@ public final class ChunkDenoiser {
                 x = FlowMatchScheduler.addNoise(x0, renoise.next(noise.shape().dims()), scheduler.sigma(steps[s + 1]));
             }
         }
-        Tensor clean = model.forward(backend, x0, new long[frames], startFrame, placement, context, cache,
+        Tensor clean = dit.forward(x0, new long[frames], startFrame, placement, context, cache,
                 observer.probe(-1));
         observer.onClean(clean);
         return x0;
+    }
+
+    /** Makes {@code cache}'s host tensors current (the forward may keep them on a device). */
+    public void syncToHost(KvCache cache) {
+        dit.syncToHost(cache);
     }
 }

@@ -299,8 +299,9 @@ public final class Session implements AutoCloseable {
         return referenceLatent;
     }
 
-    /** The KV cache (for tests and diagnostics; do not modify). */
-    KvCache cache() {
+    /** The KV cache with its host tensors current (for tests and diagnostics; do not modify). */
+    synchronized KvCache cache() {
+        denoiser.syncToHost(cache);
         return cache;
     }
 

@@ -49,6 +49,27 @@ public final class CausalWanModel {
         return config;
     }
 
+    public PatchEmbedding patchEmbedding() {
+        return patchEmbedding;
+    }
+
+    public TimeEmbedding timeEmbedding() {
+        return timeEmbedding;
+    }
+
+    /** {@code blocks.0 …}, in order. */
+    public List<WanAttentionBlock> blocks() {
+        return List.copyOf(blocks);
+    }
+
+    public Head head() {
+        return head;
+    }
+
+    public Rope3d rope() {
+        return rope;
+    }
+
     /** DiT tokens of one latent frame of {@code height × width} latent pixels. */
     public int tokensPerFrame(int height, int width) {
         return (height / config.patch().h()) * (width / config.patch().w());

@@ -25,6 +25,20 @@ public final class Head {
         this.eps = (float) cfg.eps();
     }
 
+    /** [1, 2, dim] {@code head.modulation}. */
+    public Tensor modulation() {
+        return modulation;
+    }
+
+    /** {@code head.head} [outDim·pt·ph·pw, dim]. */
+    public Linear linear() {
+        return head;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
     /**
      * @param x [tokens, dim] residual stream
      * @param e [F, dim] time embedding per frame

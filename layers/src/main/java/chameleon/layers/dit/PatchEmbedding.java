@@ -29,6 +29,21 @@ public final class PatchEmbedding {
      * @return [F/pt · H/ph · W/pw, dim]
      */
     public Tensor forward(Backend backend, Tensor x) {
+        return conv.apply(backend, patches(x));
+    }
+
+    /** The flattened conv kernel, [dim, in·pt·ph·pw], and its bias [dim]. */
+    public Linear conv() {
+        return conv;
+    }
+
+    /**
+     * The gather half of the conv: every patch as one row.
+     *
+     * @param x [inDim, F, H, W] latents
+     * @return [F/pt · H/ph · W/pw, in·pt·ph·pw]
+     */
+    public Tensor patches(Tensor x) {
         int c = x.dim(0), frames = x.dim(1), height = x.dim(2), width = x.dim(3);
         int pt = patch.t(), ph = patch.h(), pw = patch.w();
         if (c != inDim || frames % pt != 0 || height % ph != 0 || width % pw != 0) {
@@ -56,6 +71,6 @@ public final class PatchEmbedding {
                 }
             }
         }
-        return conv.apply(backend, Tensor.of(rows, tf * th * tw, cols));
+        return Tensor.of(rows, tf * th * tw, cols);
     }
 }

@@ -76,6 +76,43 @@ public final class WanAttentionBlock {
         backend.addGated(x, ffnOut.apply(backend, u), m[5]);
     }
 
+    /** [1, 6, dim] {@code modulation}. */
+    public Tensor modulation() {
+        return modulation;
+    }
+
+    public SelfAttention selfAttn() {
+        return selfAttn;
+    }
+
+    public CrossAttention crossAttn() {
+        return crossAttn;
+    }
+
+    /** [dim] {@code norm3.weight}, or null without cross_attn_norm. */
+    public Tensor norm3Weight() {
+        return norm3Weight;
+    }
+
+    /** [dim] {@code norm3.bias}, or null. */
+    public Tensor norm3Bias() {
+        return norm3Bias;
+    }
+
+    /** {@code ffn.0} [ffn, dim]. */
+    public Linear ffnIn() {
+        return ffnIn;
+    }
+
+    /** {@code ffn.2} [dim, ffn]. */
+    public Linear ffnOut() {
+        return ffnOut;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
     private Tensor crossAttnNormed(Backend backend, Tensor x) {
         return norm3Weight == null ? x : backend.layerNorm(x, norm3Weight, norm3Bias, eps);
     }

@@ -63,7 +63,7 @@ public final class DitCaseReplay {
         Tensor context = model.embedText(backend, caseFile.tensor("text").toF32());
         Tensor cond = backend.concat(1, zSrc, zGar);
         out.put("prefill_v", denoiser.prefill(cond, 0, context, cache, probe(out, "dbg_prefill_")));
-        putLayer0(out, cache, "_after_prefill");
+        putLayer0(out, denoiser, cache, "_after_prefill");
 
         Tensor noiseInit = caseFile.tensor("noise_init").toF32();
         Tensor[] results = new Tensor[chunks];
@@ -95,10 +95,11 @@ public final class DitCaseReplay {
             out.put("c" + c + "_x0", x0);
             results[c] = x0;
             if (c + 1 < chunks) {
-                putLayer0(out, cache, "_after_c" + c);
+                putLayer0(out, denoiser, cache, "_after_c" + c);
             }
         }
         out.put("x0_all", chunks == 1 ? results[0] : backend.concat(1, results));
+        denoiser.syncToHost(cache);
         for (int i = 0; i < cfg.numLayers(); i++) {
             out.put("kv_l" + i + "_k", cache.self(i).keys().copy());
             out.put("kv_l" + i + "_v", cache.self(i).values().copy());
@@ -112,7 +113,8 @@ public final class DitCaseReplay {
         return (name, value) -> out.put(prefix + name, value.copy());
     }
 
-    private static void putLayer0(LinkedHashMap<String, Tensor> out, KvCache cache, String suffix) {
+    private static void putLayer0(LinkedHashMap<String, Tensor> out, ChunkDenoiser denoiser, KvCache cache, String suffix) {
+        denoiser.syncToHost(cache);
         out.put("kv_l0_k" + suffix, cache.self(0).keys().copy());
         out.put("kv_l0_v" + suffix, cache.self(0).values().copy());
     }

@@ -1,0 +1,7 @@
+package chameleon.layers.dit;
+
+/** A backend that can run a whole DiT forward on its device, activations and KV cache staying there. */
+public interface ResidentDitSource {
+    /** The device-resident forward of {@code model} (one per model, reused), or null to use the host path. */
+    DitForward residentForward(CausalWanModel model);
+}

@@ -1,9 +1,13 @@
 package chameleon.tornado;
 
+import chameleon.layers.dit.CausalWanModel;
+import chameleon.layers.dit.DitForward;
+import chameleon.layers.dit.ResidentDitSource;
 import chameleon.tensor.Backend;
 import chameleon.tensor.DType;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
+import chameleon.tornado.plan.DeviceKernels;
 import chameleon.tornado.plan.HostCopy;
 import chameleon.tornado.plan.LinearPlan;
 import chameleon.tornado.plan.OpPlans;
@@ -36,12 +40,21 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
  * <p>Run with {@code -Dtornado.recover.bailout=False}: a kernel that fails to compile must fail, never
  * fall back silently to running the Java method on the host.
  */
-public final class TornadoBackend implements Backend, AutoCloseable {
+public final class TornadoBackend implements Backend, ResidentDitSource, AutoCloseable {
+    static {
+        // The DiT block graph (~70 tasks, ~60 arrays) overflows TornadoVM's default 4 KiB bytecode buffer, and
+        // the overflow surfaces only as a bailout without a message. Read once, when TornadoVM first builds a graph.
+        if (System.getProperty("tornado.tvm.maxbytecodesize") == null) {
+            System.setProperty("tornado.tvm.maxbytecodesize", "65536");
+        }
+    }
+
     private final CpuBackend cpu = new CpuBackend();
     // Keyed by the weight's memory segment (identity): a checkpoint tensor and reshaped views of it
     // share one segment object, so they share one device copy; a plan also checks dtype and shape.
     private final Map<MemorySegment, LinearPlan> linears = new IdentityHashMap<>();
     private final Map<String, Object> plans = new HashMap<>();
+    private final Map<CausalWanModel, ResidentDit> residents = new IdentityHashMap<>();
 
     private final LinearPlan.Gemm gemm;
 
@@ -61,8 +74,19 @@ public final class TornadoBackend implements Backend, AutoCloseable {
      *                    the kernel (diagnostic; {@code -Dchameleon.tornado.widenOnHost=true})
      */
     public TornadoBackend(LinearPlan.Gemm gemm, boolean widenOnHost) {
+        this(gemm, widenOnHost, Boolean.parseBoolean(System.getProperty("chameleon.tornado.resident", "true")));
+    }
+
+    private final boolean resident;
+
+    /**
+     * @param resident run whole DiT forwards on the device ({@link #residentForward}); false: op by op,
+     *                 activations and KV cache on the host ({@code -Dchameleon.tornado.resident=false})
+     */
+    public TornadoBackend(LinearPlan.Gemm gemm, boolean widenOnHost, boolean resident) {
         this.gemm = gemm;
         this.widenOnHost = widenOnHost;
+        this.resident = resident;
         if (!"False".equalsIgnoreCase(System.getProperty("tornado.recover.bailout", "True"))) {
             System.err.println("[chameleon] warning: run with -Dtornado.recover.bailout=False, or a kernel that "
                     + "fails to compile silently runs as plain Java on the host");
@@ -88,6 +112,30 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     public static String deviceDescription() {
         TornadoDevice d = TornadoExecutionPlan.DEFAULT_DEVICE;
         return d.getPhysicalDevice().getDeviceName() + " (" + d.getTornadoVMBackend() + ")";
+    }
+
+    /**
+     * The whole DiT forward on the device ({@link ResidentDit}), one per model; null with
+     * {@code -Dchameleon.tornado.resident=false} (then every op runs on its own, activations on the host).
+     * Kernels from {@code -Dchameleon.tornado.kernels=java|vendor} (default java).
+     */
+    @Override
+    public synchronized DitForward residentForward(CausalWanModel model) {
+        if (!resident) {
+            return null;
+        }
+        return residents.computeIfAbsent(model, m -> new ResidentDit(m, this, deviceKernels()));
+    }
+
+    /** The kernel mode of device-resident forwards, from {@code -Dchameleon.tornado.kernels}. */
+    public static DeviceKernels deviceKernels() {
+        String mode = System.getProperty("chameleon.tornado.kernels", "java");
+        return switch (mode) {
+            case "java" -> DeviceKernels.java();
+            case "vendor" -> throw new IllegalArgumentException("--kernels vendor needs TornadoVM's CUDA backend with "
+                    + "the tornado.cublas and tornado.cudnn modules; this build has no vendor kernels yet");
+            default -> throw new IllegalArgumentException("kernels \"" + mode + "\": expected java or vendor");
+        };
     }
 
     @SuppressWarnings("unchecked")
@@ -321,7 +369,9 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     /** Frees every plan's device memory. */
     @Override
     public void close() {
-        List<AutoCloseable> all = new ArrayList<>(linears.values());
+        List<AutoCloseable> all = new ArrayList<>(residents.values());
+        residents.clear();
+        all.addAll(linears.values());
         for (Object p : plans.values()) {
             all.add(planOf(p));
         }

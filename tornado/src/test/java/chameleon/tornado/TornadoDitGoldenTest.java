@@ -23,20 +23,25 @@ import org.junit.jupiter.api.Test;
 class TornadoDitGoldenTest {
 
     @Test
-    void replaysTheGoldenDitCaseWithin1e3() throws Exception {
-        replay(LinearPlan.Gemm.PARALLEL);
+    void replaysTheGoldenDitCaseDeviceResident() throws Exception {
+        replay(LinearPlan.Gemm.PARALLEL, true);
     }
 
     @Test
-    void replaysTheGoldenDitCaseWithTheLocalMemoryGemm() throws Exception {
-        replay(LinearPlan.Gemm.LOCAL);
+    void replaysTheGoldenDitCaseOpByOp() throws Exception {
+        replay(LinearPlan.Gemm.PARALLEL, false);
     }
 
-    private static void replay(LinearPlan.Gemm gemm) throws Exception {
+    @Test
+    void replaysTheGoldenDitCaseOpByOpWithTheLocalMemoryGemm() throws Exception {
+        replay(LinearPlan.Gemm.LOCAL, false);
+    }
+
+    private static void replay(LinearPlan.Gemm gemm, boolean resident) throws Exception {
         Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
         Assumptions.assumeTrue(Files.isDirectory(dir), "golden data folder " + dir.toAbsolutePath()
                 + " is absent: parity test skipped");
-        try (TornadoBackend tornado = new TornadoBackend(gemm);
+        try (TornadoBackend tornado = new TornadoBackend(gemm, false, resident);
              TensorArchive weights = TensorArchive.open(dir.resolve("dit.safetensors"));
              SafetensorsFile caseFile = SafetensorsFile.open(dir.resolve("dit_case.safetensors"))) {
             var json = new ObjectMapper().readTree(caseFile.metadata().get("json"));
@@ -49,7 +54,7 @@ class TornadoDitGoldenTest {
                 assertTrue(actual.containsKey(name), "replay did not produce " + name);
             }
             double worst = GpuSmoke.compare(expected, actual, System.out);
-            assertTrue(worst <= 1e-3, "worst max |diff| " + worst + " exceeds 1e-3 (gemm " + gemm + ", device "
+            assertTrue(worst <= 1e-3, "worst max |diff| " + worst + " exceeds 1e-3 (gemm " + gemm + ", resident " + resident + ", device "
                     + TornadoBackend.deviceDescription() + ")");
         }
     }

@@ -1,0 +1,506 @@
+package chameleon.tornado.plan;
+
+import chameleon.attention.CrossAttention;
+import chameleon.attention.SelfAttention;
+import chameleon.layers.dit.CausalWanModel;
+import chameleon.layers.dit.Head;
+import chameleon.layers.dit.WanAttentionBlock;
+import chameleon.tensor.Linear;
+import chameleon.tensor.Tensor;
+import chameleon.tornado.kernels.RowKernels;
+import chameleon.tornado.kernels.StageKernels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * The DiT forward as four TaskGraphs of one execution plan, with the activations, the KV cache of every
+ * layer and the prompt's cross-attention K/V on the device:
+ * <ol>
+ *   <li>{@code context}: one layer's cross-attention K/V of the prompt (k = RMSNorm_k(ctx·W_kᵀ + b_k),
+ *       v = ctx·W_vᵀ + b_v) into rows ℓ·T of the stacked cross cache; run for every layer when the prompt
+ *       changes;</li>
+ *   <li>{@code input}: uploads the patches, the per-frame time embeddings and the RoPE tables of a forward;
+ *       patch embedding GEMM into x;</li>
+ *   <li>{@code block}: one {@code blocks.ℓ} (MODEL.md §2.3 step 4), ℓ and the KV row moves
+ *       ({@link chameleon.kvcache.KvWrite}) uploaded at each of its 30 executions a forward;</li>
+ *   <li>{@code head}: adaLN + {@code head.head}, the only download of a forward ([rows, outCols]).</li>
+ * </ol>
+ * TornadoVM hands device buffers only from the graph executed just before ({@code consumeFromDevice}
+ * names it), so each array has one owner graph that allocates it, and the graphs in between pass it on:
+ * the cross K/V (owned by {@code context}) travel input → block → head → input; the forward's inputs
+ * (owned by {@code input}) travel block → block → head; the KV cache stays with {@code block}.
+ * One block graph serves every layer because TornadoVM compiles each task of each graph on its own: 30
+ * block graphs would JIT 30 copies of every kernel. Every forward runs on {@link Dims#rows()} token rows
+ * (shorter forwards are zero-padded; padding rows never reach the KV cache, and the queries of real rows
+ * only see real keys), so one set of graphs serves prefill, chunks and slot rewrites.
+ */
+public final class DitGraphs implements AutoCloseable {
+    /**
+     * @param rows           token rows of every forward (a multiple of the GEMM tile)
+     * @param tokensPerFrame tokens of one latent frame
+     * @param patchCols      columns of a patch row (in·pt·ph·pw)
+     * @param outCols        columns of the head output (out·pt·ph·pw)
+     * @param textLen        prompt rows T
+     * @param cacheRows      rows of one layer's KV ring buffer
+     */
+    public record Dims(int rows, int tokensPerFrame, int patchCols, int dim, int heads, int headDim, int ffn,
+                       int outCols, int textLen, int cacheRows, int layers) {
+        /** Frames the per-frame inputs are sized for (rows / tokensPerFrame, rounded up). */
+        public int frames() {
+            return (rows + tokensPerFrame - 1) / tokensPerFrame;
+        }
+    }
+
+    // Slots of the block and context parameter arrays.
+    public static final int LAYER = 0;
+    public static final int ROLL_FROM = 1;
+    public static final int ROLL_TO = 2;
+    public static final int ROLLED = 3;
+    public static final int ROW = 4;
+    public static final int ROWS = 5;
+    public static final int ZERO = 6;
+    private static final int PARAMS = 7;
+
+    private static final int CONTEXT = 0;
+    private static final int INPUT = 1;
+    private static final int BLOCK = 2;
+    private static final int HEAD = 3;
+
+    private final Dims dims;
+    private final String kernels;
+
+    // Inputs, uploaded every execution of the graph that names them.
+    private final int contextRows;       // T rounded up to the GEMM tiles
+    private final FloatArray context;    // [contextRows, dim] embedded prompt, zero rows past T
+    private final IntArray contextParams; // LAYER, ROW = ℓ·T, ROWS = T, ZERO
+    private final FloatArray patches;    // [rows, patchCols]
+    private final FloatArray e0;         // [frames, 6, dim] time projection per frame
+    private final FloatArray eHead;      // [frames, dim] time embedding per frame (the head's e)
+    private final FloatArray cos;        // [rows, headDim/2]
+    private final FloatArray sin;        // [rows, headDim/2]
+    private final IntArray blockParams;  // LAYER, the KvWrite row moves (absolute rows of the stacked cache), ZERO
+    private final IntArray window;       // {from, to}: absolute rows of the stacked cache the queries see
+    private final IntArray crossWindow;  // {ℓ·T, ℓ·T + T}
+
+    // Device state.
+    private final FloatArray x;          // [rows, dim] residual stream
+    private final FloatArray kCache;     // [layers·cacheRows, heads, headDim] rotated keys, layer ℓ at rows ℓ·cacheRows
+    private final FloatArray vCache;     // [layers·cacheRows, heads, headDim]
+    private final FloatArray crossK;     // [layers·T, heads, headDim] after norm_k
+    private final FloatArray crossV;     // [layers·T, heads, headDim]
+    private final FloatArray out;        // [rows, outCols] head output
+
+    private final TornadoExecutionPlan plan;
+    private final TornadoExecutionResult[] last = new TornadoExecutionResult[4];
+
+    public DitGraphs(CausalWanModel model, Dims dims, DeviceKernels kernels) {
+        this.dims = dims;
+        this.kernels = kernels.name();
+        int rows = dims.rows(), dim = dims.dim(), t = dims.textLen(), layers = dims.layers();
+        long cacheFloats = (long) layers * dims.cacheRows() * dim;
+        if (cacheFloats > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a KV cache of " + layers + " layers × " + dims.cacheRows() + " rows × "
+                    + dim + " exceeds a TornadoVM array's 2^31 elements");
+        }
+        List<WanAttentionBlock> blocks = model.blocks();
+        if (blocks.size() != layers) {
+            throw new IllegalArgumentException("model has " + blocks.size() + " blocks, dims say " + layers);
+        }
+        contextRows = roundUp(t, 128); // a multiple of any GEMM tile; rows past T are zeros and never stored
+        context = new FloatArray(contextRows * dim);
+        contextParams = new IntArray(PARAMS);
+        patches = new FloatArray(rows * dims.patchCols());
+        e0 = new FloatArray(dims.frames() * 6 * dim);
+        eHead = new FloatArray(dims.frames() * dim);
+        cos = new FloatArray(rows * dims.headDim() / 2);
+        sin = new FloatArray(rows * dims.headDim() / 2);
+        blockParams = new IntArray(PARAMS);
+        window = new IntArray(2);
+        crossWindow = new IntArray(2);
+        x = new FloatArray(rows * dim);
+        kCache = new FloatArray((int) cacheFloats);
+        vCache = new FloatArray((int) cacheFloats);
+        crossK = new FloatArray(layers * t * dim);
+        crossV = new FloatArray(layers * t * dim);
+        out = new FloatArray(rows * dims.outCols());
+
+        GridScheduler grids = new GridScheduler();
+        DeviceAttention attention = kernels.attention();
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        graphs.add(contextGraph(blocks, kernels, grids).snapshot());
+        graphs.add(inputGraph(model, kernels, grids).snapshot());
+        graphs.add(blockGraph(blocks, kernels, attention, grids).snapshot());
+        graphs.add(headGraph(model.head(), kernels, grids).snapshot());
+        plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withGridScheduler(grids);
+    }
+
+    private static String name(String graph) {
+        return Plan.uniqueName("dit_" + graph);
+    }
+
+    private final String contextName = name("context");
+    private final String inputName = name("input");
+    private final String blockName = name("block");
+    private final String headName = name("head");
+
+    private static <T> List<Tensor> each(List<T> items, Function<T, Tensor> get) {
+        List<Tensor> r = new ArrayList<>(items.size());
+        for (T item : items) {
+            r.add(get.apply(item));
+        }
+        return r;
+    }
+
+    private DeviceLinear linear(DeviceKernels kernels, List<WanAttentionBlock> blocks, Function<WanAttentionBlock, Linear> get) {
+        List<Linear> ls = new ArrayList<>();
+        for (WanAttentionBlock b : blocks) {
+            ls.add(get.apply(b));
+        }
+        List<Tensor> biases = new ArrayList<>();
+        for (Linear l : ls) {
+            biases.add(l.bias());
+        }
+        return kernels.linear(each(ls, Linear::weight), biases);
+    }
+
+    /** [layers, size] of one small parameter a layer (ones where a layer has none). */
+    private static FloatArray stacked(List<WanAttentionBlock> blocks, Function<WanAttentionBlock, Tensor> get, int size,
+                                      float fill) {
+        FloatArray a = new FloatArray(blocks.size() * size);
+        for (int l = 0; l < blocks.size(); l++) {
+            Tensor p = get.apply(blocks.get(l));
+            if (p == null) {
+                for (int i = 0; i < size; i++) {
+                    a.set(l * size + i, fill);
+                }
+            } else {
+                if (p.numel() != size) {
+                    throw new IllegalArgumentException("blocks." + l + " parameter " + p.shape() + " must have " + size + " elements");
+                }
+                float[] v = p.toFloatArray();
+                for (int i = 0; i < size; i++) {
+                    a.set(l * size + i, v[i]);
+                }
+            }
+        }
+        return a;
+    }
+
+    private TaskGraph contextGraph(List<WanAttentionBlock> blocks, DeviceKernels kernels, GridScheduler grids) {
+        int dim = dims.dim(), t = dims.textLen();
+        DeviceLinear kProj = linear(kernels, blocks, b -> b.crossAttn().k());
+        DeviceLinear vProj = linear(kernels, blocks, b -> b.crossAttn().v());
+        boolean norm = blocks.getFirst().crossAttn().normK() != null;
+        FloatArray normK = stacked(blocks, b -> b.crossAttn().normK(), dim, 1f);
+        FloatArray normKLayer = new FloatArray(dim);
+        FloatArray projected = new FloatArray(contextRows * dim);
+        FloatArray normed = new FloatArray(contextRows * dim);
+        TaskGraph g = new TaskGraph(contextName)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, context, contextParams)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, crossK, crossV, projected, normed, normK, normKLayer);
+        kProj.addTo(g, grids, "k", context, projected, contextRows, contextParams);
+        if (norm) {
+            g.task("norm_k_stage", StageKernels::stageFloats, normK, normKLayer, contextParams, dim)
+                    .task("norm_k", RowKernels::rmsNorm, projected, normKLayer, normed, contextRows, dim, eps(blocks))
+                    .task("store_k", RowKernels::moveRows, normed, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
+        } else {
+            g.task("store_k", RowKernels::moveRows, projected, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
+        }
+        vProj.addTo(g, grids, "v", context, projected, contextRows, contextParams);
+        g.task("store_v", RowKernels::moveRows, projected, crossV, contextParams, ZERO, ROW, ROWS, dim, t)
+                .persistOnDevice(crossK, crossV);
+        return g;
+    }
+
+    private static float eps(List<WanAttentionBlock> blocks) {
+        return blocks.getFirst().eps();
+    }
+
+    private TaskGraph inputGraph(CausalWanModel model, DeviceKernels kernels, GridScheduler grids) {
+        Linear conv = model.patchEmbedding().conv();
+        DeviceLinear embed = kernels.linear(List.of(conv.weight()), java.util.Collections.singletonList(conv.bias()));
+        IntArray layer0 = new IntArray(1);
+        checkRows(embed);
+        TaskGraph g = new TaskGraph(inputName)
+                .consumeFromDevice(contextName, crossK, crossV)
+                .consumeFromDevice(headName, crossK, crossV)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, patches, e0, eHead, cos, sin)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, x, layer0);
+        embed.addTo(g, grids, "patch_embedding", patches, x, dims.rows(), layer0);
+        g.task("inputs", RowKernels::touch, e0, eHead, cos, sin)
+                .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV);
+        return g;
+    }
+
+    private void checkRows(DeviceLinear l) {
+        if (dims.rows() % l.rowMultiple() != 0) {
+            throw new IllegalArgumentException(dims.rows() + " rows are not a multiple of the GEMM tile " + l.rowMultiple());
+        }
+    }
+
+    private TaskGraph blockGraph(List<WanAttentionBlock> blocks, DeviceKernels kernels, DeviceAttention attention,
+                                 GridScheduler grids) {
+        int rows = dims.rows(), dim = dims.dim(), heads = dims.heads(), hd = dims.headDim(), ffn = dims.ffn();
+        int tpf = dims.tokensPerFrame(), cap = dims.cacheRows(), layers = dims.layers(), t = dims.textLen();
+        float eps = eps(blocks);
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        WanAttentionBlock b0 = blocks.getFirst();
+        DeviceLinear q = linear(kernels, blocks, b -> b.selfAttn().q());
+        DeviceLinear k = linear(kernels, blocks, b -> b.selfAttn().k());
+        DeviceLinear v = linear(kernels, blocks, b -> b.selfAttn().v());
+        DeviceLinear o = linear(kernels, blocks, b -> b.selfAttn().o());
+        DeviceLinear cq = linear(kernels, blocks, b -> b.crossAttn().q());
+        DeviceLinear co = linear(kernels, blocks, b -> b.crossAttn().o());
+        DeviceLinear ffnIn = linear(kernels, blocks, WanAttentionBlock::ffnIn);
+        DeviceLinear ffnOut = linear(kernels, blocks, WanAttentionBlock::ffnOut);
+        for (DeviceLinear l : List.of(q, k, v, o, cq, co, ffnIn, ffnOut)) {
+            checkRows(l);
+        }
+        boolean qkNorm = b0.selfAttn().normQ() != null;
+        boolean crossNorm = b0.crossAttn().normQ() != null;
+        boolean norm3 = b0.norm3Weight() != null;
+
+        FloatArray modAll = stacked(blocks, b -> b.modulation(), 6 * dim, 0f);   // [layers, 6, dim]
+        FloatArray normQAll = stacked(blocks, b -> b.selfAttn().normQ(), dim, 1f);
+        FloatArray normKAll = stacked(blocks, b -> b.selfAttn().normK(), dim, 1f);
+        FloatArray crossNormQAll = stacked(blocks, b -> b.crossAttn().normQ(), dim, 1f);
+        FloatArray norm3WAll = stacked(blocks, WanAttentionBlock::norm3Weight, dim, 1f);
+        FloatArray norm3BAll = stacked(blocks, WanAttentionBlock::norm3Bias, dim, 0f);
+        FloatArray mod = new FloatArray(6 * dim);
+        FloatArray normQ = new FloatArray(dim), normK = new FloatArray(dim), crossNormQ = new FloatArray(dim);
+        FloatArray norm3W = new FloatArray(dim), norm3B = new FloatArray(dim);
+        FloatArray ones = new FloatArray(dim), zeros = new FloatArray(dim);
+        ones.init(1f);
+        zeros.init(0f);
+        FloatArray h = new FloatArray(rows * dim), qs = new FloatArray(rows * dim), ks = new FloatArray(rows * dim),
+                vs = new FloatArray(rows * dim), att = new FloatArray(rows * dim), proj = new FloatArray(rows * dim);
+        FloatArray u = new FloatArray(rows * ffn);
+        FloatArray roll = new FloatArray(cap * dim);
+
+        TaskGraph g = new TaskGraph(blockName)
+                .consumeFromDevice(inputName, x, e0, eHead, cos, sin, crossK, crossV)
+                .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, modAll, normQAll, normKAll,
+                        crossNormQAll, norm3WAll, norm3BAll, mod, normQ, normK, crossNormQ, norm3W, norm3B, ones, zeros,
+                        h, qs, ks, vs, att, proj, u, roll)
+                .task("stage_mod", StageKernels::stageFloats, modAll, mod, blockParams, 6 * dim)
+                .task("stage_norm_q", StageKernels::stageFloats, normQAll, normQ, blockParams, dim)
+                .task("stage_norm_k", StageKernels::stageFloats, normKAll, normK, blockParams, dim)
+                .task("stage_cross_norm_q", StageKernels::stageFloats, crossNormQAll, crossNormQ, blockParams, dim)
+                .task("stage_norm3_w", StageKernels::stageFloats, norm3WAll, norm3W, blockParams, dim)
+                .task("stage_norm3_b", StageKernels::stageFloats, norm3BAll, norm3B, blockParams, dim)
+                // self-attention input: LN(x)·(1 + scale₁) + shift₁
+                .task("norm1", RowKernels::layerNorm, x, ones, zeros, h, rows, dim, eps)
+                .task("modulate1", RowKernels::modulateFrames, h, mod, e0, 6, 0, 1, rows, dim, tpf);
+        // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v
+        project(g, grids, q, "q", h, qkNorm ? att : qs, normQ, qs, qkNorm, eps);
+        project(g, grids, k, "k", h, qkNorm ? att : ks, normK, ks, qkNorm, eps);
+        v.addTo(g, grids, "v", h, vs, rows, blockParams);
+        g.task("rope_q", RowKernels::rope, qs, cos, sin, rows, heads, hd / 2)
+                .task("rope_k", RowKernels::rope, ks, cos, sin, rows, heads, hd / 2)
+                // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
+                .task("roll_k_out", RowKernels::moveRows, kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
+                .task("roll_k_in", RowKernels::moveRows, roll, kCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)
+                .task("roll_v_out", RowKernels::moveRows, vCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
+                .task("roll_v_in", RowKernels::moveRows, roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)
+                .task("write_k", RowKernels::moveRows, ks, kCache, blockParams, ZERO, ROW, ROWS, dim, rows)
+                .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
+        attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, layers * cap, heads, hd, scale);
+        o.addTo(g, grids, "o", att, proj, rows, blockParams);
+        g.task("gate1", RowKernels::addGatedFrames, x, proj, mod, e0, 6, 2, rows, dim, tpf);
+        // x += CrossAttn(norm3(x), context)
+        FloatArray crossIn = x;
+        if (norm3) {
+            g.task("norm3", RowKernels::layerNorm, x, norm3W, norm3B, h, rows, dim, eps);
+            crossIn = h;
+        }
+        project(g, grids, cq, "cross_q", crossIn, crossNorm ? att : qs, crossNormQ, qs, crossNorm, eps);
+        attention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, layers * t, heads, hd, scale);
+        co.addTo(g, grids, "cross_o", att, proj, rows, blockParams);
+        g.task("cross_add", RowKernels::add, x, proj, rows * dim)
+                // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
+                .task("norm2", RowKernels::layerNorm, x, ones, zeros, h, rows, dim, eps)
+                .task("modulate2", RowKernels::modulateFrames, h, mod, e0, 6, 3, 4, rows, dim, tpf);
+        ffnIn.addTo(g, grids, "ffn0", h, u, rows, blockParams);
+        g.task("gelu", RowKernels::geluTanh, u, rows * ffn);
+        ffnOut.addTo(g, grids, "ffn2", u, proj, rows, blockParams);
+        g.task("gate2", RowKernels::addGatedFrames, x, proj, mod, e0, 6, 5, rows, dim, tpf)
+                .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV, kCache, vCache);
+        return g;
+    }
+
+    /** y = norm(in·Wᵀ + b) with the RMSNorm weight {@code weight}, or y = in·Wᵀ + b (then {@code raw} == y). */
+    private void project(TaskGraph g, GridScheduler grids, DeviceLinear proj, String task, FloatArray in, FloatArray raw,
+                         FloatArray weight, FloatArray y, boolean norm, float eps) {
+        proj.addTo(g, grids, task, in, raw, dims.rows(), blockParams);
+        if (norm) {
+            g.task(task + "_norm", RowKernels::rmsNorm, raw, weight, y, dims.rows(), dims.dim(), eps);
+        }
+    }
+
+    private TaskGraph headGraph(Head head, DeviceKernels kernels, GridScheduler grids) {
+        int rows = dims.rows(), dim = dims.dim();
+        Linear lin = head.linear();
+        DeviceLinear proj = kernels.linear(List.of(lin.weight()), java.util.Collections.singletonList(lin.bias()));
+        checkRows(proj);
+        FloatArray mod = new FloatArray(2 * dim);
+        HostCopy.put(head.modulation(), mod);
+        FloatArray ones = new FloatArray(dim), zeros = new FloatArray(dim);
+        ones.init(1f);
+        zeros.init(0f);
+        FloatArray h = new FloatArray(rows * dim);
+        IntArray layer0 = new IntArray(1);
+        TaskGraph g = new TaskGraph(headName)
+                .consumeFromDevice(blockName, x, eHead, crossK, crossV)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, ones, zeros, h, layer0, out)
+                .task("norm", RowKernels::layerNorm, x, ones, zeros, h, rows, dim, head.eps())
+                .task("modulate", RowKernels::modulateFrames, h, mod, eHead, 1, 0, 1, rows, dim, dims.tokensPerFrame());
+        proj.addTo(g, grids, "head", h, out, rows, layer0);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, out)
+                .persistOnDevice(crossK, crossV);
+        return g;
+    }
+
+    private static int roundUp(int v, int multiple) {
+        return (v + multiple - 1) / multiple * multiple;
+    }
+
+    public Dims dims() {
+        return dims;
+    }
+
+    /** "java" or "vendor". */
+    public String kernels() {
+        return kernels;
+    }
+
+    // ---- execution (host side) ----
+
+    /** Computes layer {@code layer}'s cross-attention K/V of {@code ctx} [T, dim] into the device cache. */
+    public void runContext(Tensor ctx, int layer) {
+        int t = dims.textLen();
+        if (layer == 0) {
+            context.init(0f);
+            HostCopy.put(ctx, context);
+        }
+        contextParams.set(LAYER, layer);
+        contextParams.set(ROW, layer * t);
+        contextParams.set(ROWS, t);
+        contextParams.set(ZERO, 0);
+        last[CONTEXT] = plan.withGraph(CONTEXT).execute();
+    }
+
+    /**
+     * Uploads a forward's inputs and runs the patch embedding.
+     *
+     * @param patchRows [n, patchCols], n ≤ rows
+     * @param e0f       [F, 6, dim]
+     * @param ef        [F, dim]
+     * @param cosT      [n, headDim/2]
+     * @param sinT      [n, headDim/2]
+     */
+    public void runInput(Tensor patchRows, Tensor e0f, Tensor ef, Tensor cosT, Tensor sinT) {
+        patches.init(0f);
+        HostCopy.put(patchRows, patches);
+        e0.init(0f);
+        HostCopy.put(e0f, e0);
+        eHead.init(0f);
+        HostCopy.put(ef, eHead);
+        cos.init(0f);
+        HostCopy.put(cosT, cos);
+        sin.init(0f);
+        HostCopy.put(sinT, sin);
+        last[INPUT] = plan.withGraph(INPUT).execute();
+    }
+
+    /** Runs block {@code layer} with the KV row moves given in layer-local rows. */
+    public void runBlock(int layer, chameleon.kvcache.KvWrite move) {
+        int base = layer * dims.cacheRows();
+        blockParams.set(LAYER, layer);
+        blockParams.set(ROLL_FROM, base + move.rollFrom());
+        blockParams.set(ROLL_TO, base + move.rollTo());
+        blockParams.set(ROLLED, move.rolled());
+        blockParams.set(ROW, base + move.row());
+        blockParams.set(ROWS, move.rows());
+        blockParams.set(ZERO, 0);
+        window.set(0, base + move.window().from());
+        window.set(1, base + move.window().to());
+        crossWindow.set(0, layer * dims.textLen());
+        crossWindow.set(1, (layer + 1) * dims.textLen());
+        last[BLOCK] = plan.withGraph(BLOCK).execute();
+    }
+
+    /** Runs the head; returns its output rows [n, outCols]. */
+    public Tensor runHead(int n) {
+        last[HEAD] = plan.withGraph(HEAD).execute();
+        Tensor r = Tensor.zeros(n, dims.outCols());
+        HostCopy.get(out, r);
+        return r;
+    }
+
+    /** The residual stream's first n rows [n, dim] after the last graph that wrote it (for probes). */
+    public Tensor residual(int n, boolean afterBlock) {
+        int graph = afterBlock ? BLOCK : INPUT;
+        plan.withGraph(graph);
+        last[graph].transferToHost(x);
+        Tensor r = Tensor.zeros(n, dims.dim());
+        HostCopy.get(x, r);
+        return r;
+    }
+
+    /**
+     * Copies layer {@code layer}'s device K/V rows into host tensors [cacheRows, heads, headDim]; call
+     * {@link #downloadCaches()} first.
+     */
+    public void copyLayerCache(int layer, Tensor keys, Tensor values) {
+        long offset = (long) layer * dims.cacheRows() * dims.dim() * Float.BYTES;
+        long bytes = (long) dims.cacheRows() * dims.dim() * Float.BYTES;
+        java.lang.foreign.MemorySegment.copy(kCache.getSegment(), offset, keys.segment(), 0, bytes);
+        java.lang.foreign.MemorySegment.copy(vCache.getSegment(), offset, values.segment(), 0, bytes);
+    }
+
+    /** Layer {@code layer}'s cross-attention K/V [T, heads, headDim] (after {@link #downloadCaches()}). */
+    public Tensor[] crossLayer(int layer) {
+        int t = dims.textLen(), dim = dims.dim();
+        Tensor k = Tensor.zeros(t, dims.heads(), dims.headDim());
+        Tensor v = Tensor.zeros(t, dims.heads(), dims.headDim());
+        long offset = (long) layer * t * dim * Float.BYTES;
+        java.lang.foreign.MemorySegment.copy(crossK.getSegment(), offset, k.segment(), 0, (long) t * dim * Float.BYTES);
+        java.lang.foreign.MemorySegment.copy(crossV.getSegment(), offset, v.segment(), 0, (long) t * dim * Float.BYTES);
+        return new Tensor[] {k, v};
+    }
+
+    /** Brings the device KV and cross caches to the host arrays. */
+    public void downloadCaches() {
+        // A result's transferToHost acts on the plan's selected graph, so select the owner first.
+        if (last[BLOCK] != null) {
+            plan.withGraph(BLOCK);
+            last[BLOCK].transferToHost(kCache, vCache);
+        }
+        if (last[CONTEXT] != null) {
+            plan.withGraph(CONTEXT);
+            last[CONTEXT].transferToHost(crossK, crossV);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (TornadoExecutionPlanException e) {
+            throw new IllegalStateException("closing the DiT graphs", e);
+        }
+    }
+}

@@ -71,7 +71,8 @@ final class PromptCache {
         String digest = digest(embedding);
         PreparedPrompt p = byDigest.get(digest);
         if (p == null) {
-            p = new PreparedPrompt(null, 0, 0, embedding, project.apply(embedding), digest);
+            Tensor own = embedding.copy(); // the caller may reuse its tensor; the entry must not change
+            p = new PreparedPrompt(null, 0, 0, own, project.apply(own), digest);
             store(p);
         }
         return p;

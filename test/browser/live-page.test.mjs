@@ -1,6 +1,7 @@
 // End-to-end test of the live page in headless Chromium (Debian's package, driven by playwright-core):
 // open the page served by `chameleon serve` on the demo, start, see frames arrive, click another
-// garment, see it pending and then the readout name the chunk where it took effect, upload a file that
+// garment, see it pending and then the readout name the chunk where it took effect, type a prompt and see
+// it pending and then active at a later chunk, upload a file that
 // is not an image and see the message; keep a screenshot as an artifact. Then a second tab streams at
 // the same time, and closing it (or stopping the first) frees its session on the server.
 // LIVE_URL names the server; ARTIFACT_DIR where the screenshot goes. Run through ./run-browser-test.
@@ -68,6 +69,17 @@ test('live page streams and switches garments', { timeout: 240_000 }, async () =
     // Let the switched frames play before the picture is taken.
     const shown = Number(await page.textContent('#shown'));
     await page.waitForFunction((n) => Number(document.getElementById('shown').textContent) >= n + 6, shown);
+
+    // A typed prompt is encoded by the server (the demo's random umT5) and takes effect at a chunk boundary.
+    const prompt = 'a woman in a green dotted dress';
+    await page.fill('#prompt', prompt);
+    await page.click('#set-prompt');
+    await page.waitForSelector('#prompt-state.pending');
+    await page.waitForFunction((p) => new RegExp('^prompt: "' + p + '" active at chunk \\d+$')
+      .test(document.getElementById('prompt-state').textContent), prompt);
+    const promptState = await page.textContent('#prompt-state');
+    assert.ok(Number(promptState.match(/chunk (\d+)$/)[1]) > Number(switchChunk.match(/\d+/)[0]), promptState);
+    console.log(promptState);
 
     await page.setInputFiles('#upload-garment', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await page.waitForSelector('#message:not([hidden])');

@@ -24,12 +24,7 @@ public record CrossAttention(Linear q, Linear k, Linear v, Linear o, Tensor norm
     public Tensor forward(Backend backend, Tensor x, Tensor context, CrossAttentionCache cache) {
         int tokens = x.dim(0), dim = x.dim(1), headDim = dim / heads;
         if (!cache.isInitialized()) {
-            int textLen = context.dim(0);
-            Tensor ks = k.apply(backend, context);
-            if (normK != null) {
-                ks = backend.rmsNorm(ks, normK, eps);
-            }
-            cache.set(ks.reshape(textLen, heads, headDim), v.apply(backend, context).reshape(textLen, heads, headDim));
+            project(backend, context, cache);
         }
         Tensor qs = q.apply(backend, x);
         if (normQ != null) {
@@ -39,5 +34,21 @@ public record CrossAttention(Linear q, Linear k, Linear v, Linear o, Tensor norm
         Tensor out = backend.attention(qs.reshape(tokens, heads, headDim), keys, cache.values(), 0, keys.dim(0),
                 (float) (1.0 / Math.sqrt(headDim)));
         return o.apply(backend, out.reshape(tokens, dim));
+    }
+
+    /**
+     * The prompt's K/V into {@code cache}: {@code k} (then {@code norm_k}) and {@code v} of the context,
+     * [textLen, heads, headDim] each. {@link #forward} calls this on an empty cache; a caller that shares
+     * one prompt between sessions calls it once and hands the same tensors to every session's cache.
+     *
+     * @param context [textLen, dim] embedded prompt
+     */
+    public void project(Backend backend, Tensor context, CrossAttentionCache cache) {
+        int textLen = context.dim(0), headDim = context.dim(1) / heads;
+        Tensor ks = k.apply(backend, context);
+        if (normK != null) {
+            ks = backend.rmsNorm(ks, normK, eps);
+        }
+        cache.set(ks.reshape(textLen, heads, headDim), v.apply(backend, context).reshape(textLen, heads, headDim));
     }
 }

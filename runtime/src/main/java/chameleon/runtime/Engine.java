@@ -26,28 +26,110 @@ public final class Engine implements AutoCloseable {
     private final CausalWanModel dit;
     private final WanVae vae;
     private final Backend backend;
+    private final PromptEncoder textEncoder; // null: prompts come as embeddings only
+    private final PromptCache prompts;
 
-    private Engine(TensorArchive ditWeights, TensorArchive vaeWeights, Backend backend) {
+    /** Prompts an engine keeps prepared by default (≈ 392 MB each at the real shape; see {@link #open}). */
+    public static final int DEFAULT_PROMPT_CACHE = 4;
+
+    private Engine(TensorArchive ditWeights, TensorArchive vaeWeights, Backend backend, PromptEncoder textEncoder,
+                   int promptCacheEntries) {
         this.ditWeights = ditWeights;
         this.vaeWeights = vaeWeights;
         this.backend = backend;
+        this.textEncoder = textEncoder;
+        this.prompts = new PromptCache(promptCacheEntries);
         this.dit = new CausalWanModel(ditWeights);
         this.vae = new WanVae(vaeWeights, backend);
         if (vae.config().zDim() != dit.config().inDim()) {
             throw new IllegalArgumentException(checkpointName() + ": VAE latents have " + vae.config().zDim()
                     + " channels, the DiT expects " + dit.config().inDim());
         }
+        if (textEncoder != null && textEncoder.dim() != dit.config().textDim()) {
+            throw new IllegalArgumentException("the text encoder's width " + textEncoder.dim()
+                    + " does not match the DiT's text_dim " + dit.config().textDim() + " (" + ditWeights.source() + ")");
+        }
     }
 
-    /** Memory-maps both models and binds their weights (nothing else is read until used). */
+    /**
+     * Memory-maps both models and binds their weights (nothing else is read until used); no text encoder,
+     * the default prompt cache.
+     */
     public static Engine open(Checkpoint checkpoint, Backend backend) {
-        TensorArchive d = TensorArchive.open(checkpoint.dit());
+        return open(checkpoint, backend, null, DEFAULT_PROMPT_CACHE);
+    }
+
+    /**
+     * {@link #open(Checkpoint, Backend)} with a text encoder, so {@link #prompt(String)} takes text, and a
+     * chosen prompt cache size.
+     *
+     * @param textEncoder        owned by the engine from here on (closed with it), or null
+     * @param promptCacheEntries prompts kept prepared, least recently used dropped first; each holds its
+     *                           embedding, context and per-block cross-attention K/V:
+     *                           {@code textLen × (textDim + dim·(1 + 2·layers)) × 4} bytes (≈ 392 MB for
+     *                           Wan2.2-TI2V-5B, 86 KB for the demo); 0 keeps none
+     */
+    public static Engine open(Checkpoint checkpoint, Backend backend, PromptEncoder textEncoder,
+                              int promptCacheEntries) {
+        TensorArchive d = null;
         try {
-            return new Engine(d, TensorArchive.open(checkpoint.vae()), backend);
+            d = TensorArchive.open(checkpoint.dit());
+            return new Engine(d, TensorArchive.open(checkpoint.vae()), backend, textEncoder, promptCacheEntries);
         } catch (RuntimeException e) {
-            d.close();
+            if (d != null) {
+                d.close();
+            }
+            if (textEncoder != null) {
+                textEncoder.close();
+            }
             throw e;
         }
+    }
+
+    /** True when this engine was opened with a text encoder ({@link #prompt(String)} works). */
+    public boolean hasTextEncoder() {
+        return textEncoder != null;
+    }
+
+    /** Rows of every text prompt's embedding (the encoder's text length), or −1 without a text encoder. */
+    public int textLen() {
+        return textEncoder == null ? -1 : textEncoder.textLen();
+    }
+
+    /**
+     * The prepared prompt of {@code text}: tokenised and encoded with umT5 in the JVM, then projected to
+     * the DiT's context and cross-attention K/V, unless the engine's cache holds it already (then neither
+     * the encoder nor the projections run). A text longer than the text length is truncated exactly as
+     * Wan's tokenizer wrapper truncates it ({@link PreparedPrompt#truncated()} tells).
+     *
+     * @throws IllegalStateException when the engine has no text encoder
+     */
+    public PreparedPrompt prompt(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("prompt text is null");
+        }
+        if (textEncoder == null) {
+            throw new IllegalStateException("this engine has no text encoder: open it with one (a umT5 checkpoint"
+                    + " and tokenizer folder) to use text prompts, or pass a precomputed embedding");
+        }
+        return prompts.text(text, t -> {
+            var tokens = textEncoder.tokenize(t);
+            return new PromptCache.Encoded(textEncoder.encode(tokens), textEncoder.tokenCount(t), tokens.length());
+        }, e -> dit.prepareText(backend, e));
+    }
+
+    /**
+     * The prepared prompt of a precomputed embedding (cached by content: equal embeddings share one entry).
+     *
+     * @param embedding [textLen, textDim] umT5 output with zero padding rows
+     */
+    public PreparedPrompt prompt(Tensor embedding) {
+        int textDim = dit.config().textDim();
+        if (embedding.shape().rank() != 2 || embedding.dim(1) != textDim) {
+            throw new IllegalArgumentException("prompt embedding " + embedding.shape() + " must be [textLen, "
+                    + textDim + "]");
+        }
+        return prompts.embedding(embedding.toF32(), e -> dit.prepareText(backend, e));
     }
 
     /**
@@ -59,6 +141,12 @@ public final class Engine implements AutoCloseable {
      * @param seed      seeds all the session's noise: same seed and inputs, same frames
      */
     public Session openSession(Tensor reference, Tensor garment, Tensor prompt, long seed, SessionOptions options) {
+        return openSession(reference, garment, prompt(prompt), seed, options);
+    }
+
+    /** {@link #openSession(Tensor, Tensor, Tensor, long, SessionOptions)} with a prompt from {@link #prompt}. */
+    public Session openSession(Tensor reference, Tensor garment, PreparedPrompt prompt, long seed,
+                               SessionOptions options) {
         return new Session(this, reference, garment, prompt, seed, options);
     }
 
@@ -78,13 +166,19 @@ public final class Engine implements AutoCloseable {
         return ditWeights.source() + " + " + vaeWeights.source();
     }
 
-    /** Unmaps the checkpoints; sessions of this engine must be closed first. */
+    /** Unmaps the checkpoints (and the text encoder's); sessions of this engine must be closed first. */
     @Override
     public void close() {
         try {
             ditWeights.close();
         } finally {
-            vaeWeights.close();
+            try {
+                vaeWeights.close();
+            } finally {
+                if (textEncoder != null) {
+                    textEncoder.close();
+                }
+            }
         }
     }
 }

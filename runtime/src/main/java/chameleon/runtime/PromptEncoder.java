@@ -60,6 +60,18 @@ public final class PromptEncoder implements AutoCloseable {
         }
     }
 
+    /**
+     * An encoder over weights already open (official state-dict names; the shape is read off them) and a
+     * tokenizer; {@link #close} closes {@code archive}.
+     */
+    public static PromptEncoder of(TensorArchive archive, T5Tokenizer tokenizer, int textLen, Backend backend) {
+        if (textLen < 1) {
+            throw new IllegalArgumentException("text length must be positive, got " + textLen);
+        }
+        return new PromptEncoder(archive, tokenizer, new UmT5Encoder(archive, T5Config.inferFrom(archive), backend),
+                textLen);
+    }
+
     /** Opens {@link #T5_CHECKPOINT} and {@link #TOKENIZER_DIR} of a Wan2.2 checkpoint folder. */
     public static PromptEncoder openCheckpoint(Path checkpointDir, int textLen, Backend backend) {
         return open(checkpointDir.resolve(T5_CHECKPOINT), checkpointDir.resolve(TOKENIZER_DIR), textLen, backend);
@@ -81,6 +93,20 @@ public final class PromptEncoder implements AutoCloseable {
     public Tensor encode(String text) {
         TokenizedPrompt prompt = tokenizer.encode(text, textLen);
         return encoder.encode(prompt);
+    }
+
+    /** [textLen, dim]: {@link #encode(String)} of tokens made by {@link #tokenize}. */
+    public Tensor encode(TokenizedPrompt prompt) {
+        if (prompt.textLen() != textLen) {
+            throw new IllegalArgumentException("prompt has " + prompt.textLen() + " positions, this encoder "
+                    + textLen);
+        }
+        return encoder.encode(prompt);
+    }
+
+    /** Tokens of {@code text} with EOS, before truncation to the text length. */
+    public int tokenCount(String text) {
+        return tokenizer.encodeUnpadded(text).length;
     }
 
     /** The tokens {@link #encode} would use. */

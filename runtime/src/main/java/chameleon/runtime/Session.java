@@ -38,7 +38,9 @@ public final class Session implements AutoCloseable {
     private final SessionOptions options;
     private final ChunkDenoiser denoiser;
     private RandomGenerator noise;
-    private final Tensor context;          // [textLen, dim] embedded prompt
+    private PreparedPrompt prompt;         // the prompt in effect: its context and cross-attention K/V
+    private PreparedPrompt pendingPrompt;  // applied at the next chunk boundary
+    private int lastPromptChunk = -1;
     private final int latentH;
     private final int latentW;
     private final int tokensPerFrame;
@@ -54,7 +56,7 @@ public final class Session implements AutoCloseable {
     private int lastSwitchChunk = -1;
     private boolean closed;
 
-    Session(Engine engine, Tensor reference, Tensor garment, Tensor prompt, long seed, SessionOptions options) {
+    Session(Engine engine, Tensor reference, Tensor garment, PreparedPrompt prompt, long seed, SessionOptions options) {
         this.dit = engine.dit();
         this.vae = engine.vae();
         this.backend = engine.backend();
@@ -62,18 +64,16 @@ public final class Session implements AutoCloseable {
         DitConfig cfg = dit.config();
         requireImage(reference, "reference image");
         requireImage(garment, "garment image");
-        if (prompt.shape().rank() != 2 || prompt.dim(1) != cfg.textDim()) {
-            throw new IllegalArgumentException("prompt embedding " + prompt.shape() + " must be [textLen, "
-                    + cfg.textDim() + "]");
-        }
+        requirePrompt(prompt);
         this.latentH = options.height() / 16;
         this.latentW = options.width() / 16;
         this.tokensPerFrame = dit.tokensPerFrame(latentH, latentW);
         FlowMatchScheduler scheduler = new FlowMatchScheduler(1000, options.shift());
         this.denoiser = new ChunkDenoiser(dit, backend, scheduler, scheduler.warp(options.denoisingSteps()));
         this.noise = RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
-        this.context = dit.embedText(backend, prompt.toF32());
+        this.prompt = prompt;
         this.cache = newCache();
+        prompt.conditioning().installInto(cache);
         this.decoder = vae.decoderStream();
         this.referenceLatent = vae.encodeImage(reference);
         this.garmentLatent = vae.encodeImage(garment);
@@ -111,13 +111,19 @@ public final class Session implements AutoCloseable {
 
     private Tensor nextChunkTensor() {
         requireOpen();
+        boolean promptChanged = pendingPrompt != null;
+        if (promptChanged) {
+            applyPrompt();
+        }
         if (pendingGarment != null) {
-            applySwitch();
+            applySwitch(); // prefills the conditioning slots, with the new prompt if there is one
+        } else if (promptChanged) {
+            prefillConditioning(true, true);
         }
         int f = options.framesPerChunk();
         Tensor x = gaussian(f);
         KvPlacement placement = new KvPlacement.Stream(nextCacheFrame * tokensPerFrame);
-        Tensor x0 = denoiser.denoise(x, nextRopeFrame, placement, dims -> gaussian(f), context, cache,
+        Tensor x0 = denoiser.denoise(x, nextRopeFrame, placement, dims -> gaussian(f), context(), cache,
                 ChunkDenoiser.Observer.NONE);
         nextCacheFrame += f;
         nextRopeFrame += f;
@@ -141,6 +147,60 @@ public final class Session implements AutoCloseable {
         requireOpen();
         requireImage(garment, "garment image");
         pendingGarment = garment;
+    }
+
+    /**
+     * Asks for another prompt from the next chunk boundary on, as a garment switch: the chunk being
+     * generated keeps the old one. At the boundary every block's cross-attention reads the new prompt's
+     * K/V (computed once per prompt by the engine, not per session), and the conditioning slots (reference
+     * and garment) are prefilled again with it, so they hold what a session opened with this prompt would
+     * hold. The generated frames already in the cache keep their K/V, so the motion continues. A later call
+     * before that boundary replaces the request.
+     *
+     * @param next from {@link Engine#prompt(String)} or {@link Engine#prompt(Tensor)} of this session's engine
+     */
+    public synchronized void switchPrompt(PreparedPrompt next) {
+        requireOpen();
+        requirePrompt(next);
+        pendingPrompt = next;
+    }
+
+    /** The prompt in effect (the one the last chunk used; a pending one is not yet in effect). */
+    public synchronized PreparedPrompt prompt() {
+        return prompt;
+    }
+
+    /** True while a requested prompt waits for the next chunk boundary. */
+    public synchronized boolean promptPending() {
+        return pendingPrompt != null;
+    }
+
+    /** Index of the chunk at whose start the last prompt switch took effect, or −1. */
+    public synchronized int lastPromptChunk() {
+        return lastPromptChunk;
+    }
+
+    private void applyPrompt() {
+        prompt = pendingPrompt;
+        pendingPrompt = null;
+        prompt.conditioning().installInto(cache);
+        lastPromptChunk = chunk;
+    }
+
+    private Tensor context() {
+        return prompt.conditioning().context();
+    }
+
+    private void requirePrompt(PreparedPrompt p) {
+        if (p == null) {
+            throw new IllegalArgumentException("prompt is null");
+        }
+        Tensor e = p.embedding();
+        if (e.shape().rank() != 2 || e.dim(1) != dit.config().textDim()
+                || p.conditioning().crossKv().size() != dit.config().numLayers()) {
+            throw new IllegalArgumentException("prompt embedding " + e.shape() + " must be [textLen, "
+                    + dit.config().textDim() + "] and prepared by this session's engine");
+        }
     }
 
     /** True while a requested switch waits for the next chunk boundary. */
@@ -241,16 +301,16 @@ public final class Session implements AutoCloseable {
         if (options.jointPrefill()) {
             Tensor both = backend.concat(1, referenceLatent, garmentLatent);
             KvPlacement p = fresh ? new KvPlacement.Stream(0) : new KvPlacement.Slot(0, 2 * t);
-            denoiser.prefill(both, REFERENCE_FRAME, p, context, cache, ActivationProbe.NONE);
+            denoiser.prefill(both, REFERENCE_FRAME, p, context(), cache, ActivationProbe.NONE);
             return;
         }
         if (reference) {
             KvPlacement p = fresh ? new KvPlacement.Stream(0) : new KvPlacement.Slot(0, t);
-            denoiser.prefill(referenceLatent, REFERENCE_FRAME, p, context, cache, ActivationProbe.NONE);
+            denoiser.prefill(referenceLatent, REFERENCE_FRAME, p, context(), cache, ActivationProbe.NONE);
         }
         if (garment || reference) {
             KvPlacement p = fresh ? new KvPlacement.Stream(t) : new KvPlacement.Slot(t, 2 * t);
-            denoiser.prefill(garmentLatent, GARMENT_FRAME, p, context, cache, ActivationProbe.NONE);
+            denoiser.prefill(garmentLatent, GARMENT_FRAME, p, context(), cache, ActivationProbe.NONE);
         }
     }
 
@@ -313,5 +373,6 @@ public final class Session implements AutoCloseable {
         decoder = null;
         lastFrame = null;
         pendingGarment = null;
+        pendingPrompt = null;
     }
 }

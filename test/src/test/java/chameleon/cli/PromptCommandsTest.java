@@ -91,8 +91,20 @@ class PromptCommandsTest {
     }
 
     @Test
+    void theDemoTakesATextPromptThroughItsRandomEncoder() {
+        Path video = tmp.resolve("d.mp4");
+        String text = "a woman wearing a red striped shirt and a blue denim jacket turns to the camera slowly";
+        Result r = run("generate", "--chunks", "1", "--prompt", text, "--out", video.toString());
+        assertEquals(0, r.code(), r.err());
+        // 17 words + EOS = 18 tokens; the demo's text length is 16, and Wan truncates, keeping EOS last.
+        assertTrue(r.out().contains("prompt encoded by the demo's random text encoder: 16 tokens (truncated from 18"
+                + " to the text length, as Wan truncates), [16, 64]"), r.out());
+        assertTrue(Files.exists(video));
+    }
+
+    @Test
     void promptArgumentsAreChecked() {
-        Result noEncoder = run("generate", "--chunks", "1", "--prompt", "a red dress");
+        Result noEncoder = run("encode-prompt", "a red dress", "--out", tmp.resolve("o.safetensors").toString());
         assertEquals(2, noEncoder.code());
         assertTrue(noEncoder.err().contains("--t5 PATH --tokenizer DIR, or --checkpoint DIR"), noEncoder.err());
         Result both = run("generate", "--prompt", "x", "--prompt-embedding", "p.safetensors");

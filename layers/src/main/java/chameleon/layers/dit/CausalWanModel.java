@@ -1,6 +1,7 @@
 package chameleon.layers.dit;
 
 import chameleon.attention.Rope3d;
+import chameleon.kvcache.CrossAttentionCache;
 import chameleon.kvcache.KvCache;
 import chameleon.kvcache.KvPlacement;
 import chameleon.tensor.Backend;
@@ -78,6 +79,23 @@ public final class CausalWanModel {
     /** {@code text_embedding} of a prompt embedding: [textLen, textDim] → [textLen, dim]. Once per prompt. */
     public Tensor embedText(Backend backend, Tensor promptEmbedding) {
         return textEmbedding.forward(backend, promptEmbedding);
+    }
+
+    /**
+     * {@link #embedText} and every block's cross-attention K/V of the result: all the DiT ever computes
+     * from a prompt, once. The same operations as the lazy first forward, so the values are identical.
+     *
+     * @param promptEmbedding [textLen, textDim] umT5 output with zero padding rows
+     */
+    public TextConditioning prepareText(Backend backend, Tensor promptEmbedding) {
+        Tensor context = embedText(backend, promptEmbedding);
+        List<CrossAttentionCache> kv = new ArrayList<>(blocks.size());
+        for (WanAttentionBlock block : blocks) {
+            CrossAttentionCache c = new CrossAttentionCache();
+            block.projectText(backend, context, c);
+            kv.add(c);
+        }
+        return new TextConditioning(context, kv);
     }
 
     /**

@@ -113,6 +113,11 @@ public final class WanAttentionBlock {
         return eps;
     }
 
+    /** This block's cross-attention K/V of {@code context} [textLen, dim] into {@code cache}. */
+    public void projectText(Backend backend, Tensor context, CrossAttentionCache cache) {
+        crossAttn.project(backend, context, cache);
+    }
+
     private Tensor crossAttnNormed(Backend backend, Tensor x) {
         return norm3Weight == null ? x : backend.layerNorm(x, norm3Weight, norm3Bias, eps);
     }

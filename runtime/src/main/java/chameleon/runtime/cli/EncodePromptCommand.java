@@ -28,7 +28,7 @@ final class EncodePromptCommand {
         int textLen = a.intOption("text-len", PromptEncoder.TEXT_LEN, 1);
         Path target = Path.of(a.option("out"));
         long t0 = System.nanoTime();
-        try (PromptEncoder encoder = PromptSource.open(a, textLen, BackendChoice.create(a.option("backend"), a))) {
+        try (PromptEncoder encoder = PromptSource.open(a, false, textLen, BackendChoice.create(a.option("backend"), a))) {
             String text = a.positional().getFirst();
             int tokens = encoder.tokenize(text).length();
             Tensor embedding = encoder.encode(text);

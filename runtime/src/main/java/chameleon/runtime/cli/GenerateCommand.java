@@ -133,15 +133,19 @@ final class GenerateCommand {
             return PromptEmbedding.load(Path.of(a.option("prompt-embedding")), textDim);
         }
         if (a.option("prompt") != null) {
-            try (PromptEncoder encoder = PromptSource.open(a, textLen, backend)) {
+            try (PromptEncoder encoder = PromptSource.open(a, demo, textLen, backend)) {
                 if (encoder.dim() != textDim) {
                     throw new CliException(ExitCode.FAILED, "the text encoder's width " + encoder.dim()
                             + " does not match the DiT's text_dim " + textDim);
                 }
                 long t0 = System.nanoTime();
                 Tensor embedding = encoder.encode(a.option("prompt"));
-                out.printf(Locale.ROOT, "prompt encoded: %d tokens, [%d, %d] in %.2f s%n",
-                        encoder.tokenize(a.option("prompt")).length(), textLen, textDim, (System.nanoTime() - t0) / 1e9);
+                int tokens = encoder.tokenCount(a.option("prompt"));
+                out.printf(Locale.ROOT, "prompt encoded%s: %d tokens%s, [%d, %d] in %.2f s%n",
+                        demo && a.option("t5") == null ? " by the demo's random text encoder" : "",
+                        Math.min(tokens, textLen), tokens > textLen ? " (truncated from " + tokens
+                                + " to the text length, as Wan truncates)" : "", textLen, textDim,
+                        (System.nanoTime() - t0) / 1e9);
                 return embedding;
             }
         }

@@ -3,12 +3,14 @@ package chameleon.runtime.cli;
 import chameleon.runtime.Checkpoint;
 import chameleon.runtime.DemoCheckpoint;
 import chameleon.runtime.Engine;
+import chameleon.runtime.PreparedPrompt;
 import chameleon.runtime.PromptEmbedding;
+import chameleon.runtime.PromptEncoder;
+import chameleon.tensor.Backend;
 import chameleon.runtime.SessionOptions;
 import chameleon.runtime.io.FrameSize;
 import chameleon.runtime.serve.LiveServer;
 import chameleon.runtime.serve.LiveSettings;
-import chameleon.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code --checkpoint} it serves the embedded demo, like {@code generate}.
  */
 final class ServeCommand {
-    private static final Set<String> VALUED = Set.of("port", "checkpoint", "backend", "prompt-embedding", "max-sessions");
+    private static final Set<String> VALUED = Set.of("port", "checkpoint", "backend", "prompt", "prompt-embedding", "t5",
+            "tokenizer", "max-sessions");
 
     void run(String[] words, PrintStream out) {
         Arguments a = new Arguments("serve", words, 1, VALUED, Set.of());
@@ -45,10 +48,23 @@ final class ServeCommand {
             checkpoint = Checkpoint.locate(Path.of(a.option("checkpoint")));
             size = FrameSize.DEFAULT;
         }
-        try (Engine engine = Engine.open(checkpoint, BackendChoice.create(a.option("backend"), a))) {
+        if (a.option("prompt") != null && a.option("prompt-embedding") != null) {
+            throw a.usage("give --prompt TEXT or --prompt-embedding FILE, not both");
+        }
+        int textLen = demo ? DemoCheckpoint.TEXT_LEN : PromptEncoder.TEXT_LEN;
+        Backend backend = BackendChoice.create(a.option("backend"), a);
+        PromptEncoder textEncoder = a.option("prompt") != null ? PromptSource.open(a, demo, textLen, backend)
+                : PromptSource.openIfConfigured(a, demo, textLen, backend);
+        out.println(textEncoder == null ? "no text encoder (--t5 PATH --tokenizer DIR, or " + PromptEncoder.T5_CHECKPOINT
+                + " and " + PromptEncoder.TOKENIZER_DIR + "/ in the checkpoint): the page's prompt box is off"
+                : "text prompts on: umT5 " + (demo && a.option("t5") == null ? "(the demo's random tiny encoder)" : "")
+                + " encodes in the JVM, text length " + textLen);
+        try (Engine engine = Engine.open(checkpoint, backend, textEncoder, Engine.DEFAULT_PROMPT_CACHE)) {
             int textDim = engine.dit().config().textDim();
-            Tensor prompt = a.option("prompt-embedding") != null ? PromptEmbedding.load(Path.of(a.option("prompt-embedding")), textDim)
-                    : PromptEmbedding.zeros(demo ? DemoCheckpoint.TEXT_LEN : 512, textDim);
+            PreparedPrompt prompt = a.option("prompt") != null ? engine.prompt(a.option("prompt"))
+                    : engine.prompt(a.option("prompt-embedding") != null
+                    ? PromptEmbedding.load(Path.of(a.option("prompt-embedding")), textDim)
+                    : PromptEmbedding.zeros(textLen, textDim));
             SessionOptions options = SessionOptions.defaults().withSize(size.width(), size.height());
             LiveSettings settings = new LiveSettings(engine, options, prompt, 42, maxSessions,
                     LiveSettings.DEFAULT_UPLOAD_LIMIT, demo ? "Embedded demo model with random weights: the video is"

@@ -1,6 +1,7 @@
 package chameleon.runtime.serve;
 
 import chameleon.runtime.Frames;
+import chameleon.runtime.PreparedPrompt;
 import chameleon.runtime.Session;
 import chameleon.runtime.io.ConditioningImage;
 import chameleon.runtime.io.RgbImage;
@@ -18,7 +19,7 @@ import javax.imageio.ImageIO;
  * server-sent events, then one {@code chunk} event with the timings) while the tab listens, and ended —
  * its {@link Session} closed, its KV cache freed — when the tab stops, closes or drops the connection.
  *
- * <p>A garment switch is queued here rather than handed straight to {@link Session#switchGarment}: the
+ * <p>A garment switch (or a prompt switch) is queued here rather than handed straight to {@link Session#switchGarment}: the
  * session's methods share one lock with {@link Session#nextChunk()}, so the request would otherwise wait
  * for the chunk in progress. The queue is drained at the chunk boundary, which is where the session
  * applies switches anyway.
@@ -42,12 +43,18 @@ final class LiveStream {
     private Tensor requestedGarment;
     private int switchesRequested;
     private int switchesApplied;
+    // Likewise for prompts: the opening prompt until streaming starts, then the newest request.
+    private PreparedPrompt openingPrompt;
+    private PreparedPrompt requestedPrompt;
+    private int promptsRequested;
+    private int promptsApplied;
 
     LiveStream(String id, LiveSettings settings, RgbImage reference, RgbImage garment) {
         this.id = id;
         this.settings = settings;
         this.reference = reference;
         this.openingGarment = ConditioningImage.garment(garment, settings.size()).toTensor();
+        this.openingPrompt = settings.prompt();
     }
 
     String id() {
@@ -91,12 +98,32 @@ final class LiveStream {
         }
     }
 
-    /** Hands a waiting switch request, if any, to the session (called at a chunk boundary). */
+    /**
+     * Asks for {@code prompt} from the next chunk on, like {@link #switchGarment}; before streaming starts
+     * it replaces the opening prompt.
+     *
+     * @return the request's number: in effect once a chunk event reports {@code promptsApplied} at least this
+     */
+    synchronized int switchPrompt(PreparedPrompt prompt) {
+        if (claimed) {
+            requestedPrompt = prompt;
+        } else {
+            openingPrompt = prompt;
+        }
+        return ++promptsRequested;
+    }
+
+    /** Hands waiting switch requests, if any, to the session (called at a chunk boundary). */
     private synchronized void applyRequestedSwitch(Session session) {
         if (requestedGarment != null) {
             session.switchGarment(requestedGarment);
             requestedGarment = null;
             switchesApplied = switchesRequested;
+        }
+        if (requestedPrompt != null) {
+            session.switchPrompt(requestedPrompt);
+            requestedPrompt = null;
+            promptsApplied = promptsRequested;
         }
     }
 
@@ -111,13 +138,17 @@ final class LiveStream {
      */
     void run(EventStream events) throws IOException, InterruptedException {
         Tensor garment;
+        PreparedPrompt prompt;
         synchronized (this) {
             garment = openingGarment;
             openingGarment = null;
             switchesApplied = switchesRequested;
+            prompt = openingPrompt;
+            openingPrompt = null;
+            promptsApplied = promptsRequested;
         }
         Tensor ref = ConditioningImage.reference(reference, settings.size()).toTensor();
-        try (Session session = settings.engine().openSession(ref, garment, settings.prompt(), settings.seed(),
+        try (Session session = settings.engine().openSession(ref, garment, prompt, settings.seed(),
                 settings.options())) {
             events.send("ready", JSON.writeValueAsString(Map.of("session", id, "width", settings.options().width(),
                     "height", settings.options().height(), "fps", FPS)));
@@ -141,9 +172,18 @@ final class LiveStream {
                 chunk.put("fps", framesMade / (generatingNanos / 1e9));
                 // Session counts chunks from 0; the page, like the CLI, from 1.
                 chunk.put("switchChunk", session.lastSwitchChunk() < 0 ? null : session.lastSwitchChunk() + 1);
+                PreparedPrompt active = session.prompt();
+                chunk.put("prompt", active.label());
+                chunk.put("promptIsText", active.text() != null);
+                chunk.put("promptTokens", active.tokens());
+                chunk.put("promptKept", active.kept());
+                chunk.put("promptTruncated", active.truncated());
+                chunk.put("promptChunk", Math.max(session.lastPromptChunk(), 0) + 1); // 1: the opening prompt
                 synchronized (this) {
                     chunk.put("switchesApplied", switchesApplied);
                     chunk.put("pending", switchesApplied < switchesRequested);
+                    chunk.put("promptsApplied", promptsApplied);
+                    chunk.put("promptPending", promptsApplied < promptsRequested);
                 }
                 events.send("chunk", JSON.writeValueAsString(chunk));
                 playEnd = Math.max(playEnd, System.nanoTime()) + frames.count() * 1_000_000_000L / FPS;

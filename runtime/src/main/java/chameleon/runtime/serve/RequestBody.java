@@ -94,6 +94,23 @@ final class RequestBody {
         return node.path(name).asText();
     }
 
+    /** The string field {@code name} of a JSON object body, or null when the body has no such field. */
+    static String optionalField(byte[] body, String name) throws MalformedException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(body);
+        } catch (IOException e) {
+            throw new MalformedException("request body is not JSON: " + e.getMessage());
+        }
+        if (node == null || node.path(name).isMissingNode() || node.path(name).isNull()) {
+            return null;
+        }
+        if (!node.path(name).isTextual()) {
+            throw new MalformedException("field \"" + name + "\" must be a string");
+        }
+        return node.path(name).asText();
+    }
+
     private static TooLargeException tooLarge(long length, long limit) {
         String size = length >= 0 ? String.format("%.1f MB", length / 1e6) : "more than the limit";
         return new TooLargeException("upload is too large (" + size + "); the limit is "

@@ -1,5 +1,8 @@
 package chameleon.runtime.serve;
 
+import chameleon.runtime.PreparedPrompt;
+import chameleon.runtime.PromptEncoder;
+import chameleon.text.TokenizerException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
@@ -9,11 +12,15 @@ import java.util.Optional;
 /**
  * {@code /api/sessions}: the live sessions of the tabs.
  * <ul>
- *   <li>{@code GET /api/sessions} → {@code {"active": n, "capacity": m, "notice": text}}</li>
- *   <li>{@code POST /api/sessions} {@code {"reference": id, "garment": id}} → 201 {@code {"id": ...}}, or
- *       503 when every slot is taken</li>
+ *   <li>{@code GET /api/sessions} → {@code {"active": n, "capacity": m, "notice": text, "textPrompts": bool,
+ *       "textLen": n, "prompt": text}} (the opening prompt's text, or "" when it is an embedding)</li>
+ *   <li>{@code POST /api/sessions} {@code {"reference": id, "garment": id, "prompt": text?}} → 201
+ *       {@code {"id": ...}}, or 503 when every slot is taken</li>
  *   <li>{@code GET /api/sessions/ID/stream} → the video as server-sent events ({@link LiveStream})</li>
  *   <li>{@code POST /api/sessions/ID/garment} {@code {"garment": id}} → 202, switch at the next chunk</li>
+ *   <li>{@code POST /api/sessions/ID/prompt} {@code {"prompt": text}} → 202 {@code {"request": n, "prompt": text,
+ *       "tokens": n, "kept": n, "truncated": bool, "textLen": n}}: encoded now (or taken from the engine's
+ *       cache), in effect from the next chunk; 409 when the server has no text encoder</li>
  *   <li>{@code POST /api/sessions/ID/close} → 204 (also sent by the page as a beacon when the tab closes)</li>
  * </ul>
  */
@@ -36,7 +43,9 @@ final class SessionsHandler implements HttpHandler {
             if (parts.length == 1 && parts[0].isEmpty()) {
                 switch (method) {
                     case "GET" -> HttpReply.json(exchange, 200, Map.of("active", slots.active(),
-                            "capacity", slots.capacity(), "notice", settings.notice()));
+                            "capacity", slots.capacity(), "notice", settings.notice(),
+                            "textPrompts", settings.engine().hasTextEncoder(), "textLen", settings.engine().textLen(),
+                            "prompt", settings.prompt().text() == null ? "" : settings.prompt().text()));
                     case "POST" -> create(exchange);
                     default -> HttpReply.error(exchange, 405, method + " is not allowed here");
                 }
@@ -59,6 +68,7 @@ final class SessionsHandler implements HttpHandler {
             switch (action) {
                 case "GET stream" -> stream(exchange, stream.get());
                 case "POST garment" -> switchGarment(exchange, stream.get());
+                case "POST prompt" -> switchPrompt(exchange, stream.get());
                 case "POST close" -> {
                     slots.release(parts[0]);
                     HttpReply.bytes(exchange, 204, "text/plain", new byte[0]);
@@ -67,23 +77,64 @@ final class SessionsHandler implements HttpHandler {
             }
         } catch (RequestBody.TooLargeException e) {
             HttpReply.error(exchange, 413, e.getMessage());
+        } catch (NoTextEncoderException e) {
+            HttpReply.error(exchange, 409, e.getMessage());
         } catch (RequestBody.MalformedException | IllegalArgumentException e) {
             HttpReply.error(exchange, 400, e.getMessage());
         }
     }
 
     private void create(HttpExchange exchange) throws IOException, RequestBody.TooLargeException,
-            RequestBody.MalformedException {
+            RequestBody.MalformedException, NoTextEncoderException {
         byte[] body = RequestBody.read(exchange, RequestBody.JSON_LIMIT);
         ImageLibrary.Entry reference = photo(RequestBody.field(body, "reference"), ImageLibrary.Kind.REFERENCE);
         ImageLibrary.Entry garment = photo(RequestBody.field(body, "garment"), ImageLibrary.Kind.GARMENT);
+        String text = RequestBody.optionalField(body, "prompt");
+        PreparedPrompt prompt = text == null ? null : prepare(text);
         Optional<LiveStream> s = slots.reserve(id -> new LiveStream(id, settings, reference.image(), garment.image()));
         if (s.isEmpty()) {
             HttpReply.error(exchange, 503, "all " + slots.capacity() + " live sessions are in use; stop the video"
                     + " in another tab (or wait for one to end) and press start again");
             return;
         }
+        if (prompt != null) {
+            s.get().switchPrompt(prompt); // not streaming yet: becomes the opening prompt
+        }
         HttpReply.json(exchange, 201, Map.of("id", s.get().id()));
+    }
+
+    private void switchPrompt(HttpExchange exchange, LiveStream stream) throws IOException,
+            RequestBody.TooLargeException, RequestBody.MalformedException, NoTextEncoderException {
+        byte[] body = RequestBody.read(exchange, RequestBody.JSON_LIMIT);
+        PreparedPrompt prompt = prepare(RequestBody.field(body, "prompt"));
+        int request = stream.switchPrompt(prompt);
+        HttpReply.json(exchange, 202, Map.of("request", request, "prompt", prompt.text(), "tokens", prompt.tokens(),
+                "kept", prompt.kept(), "truncated", prompt.truncated(), "textLen", settings.engine().textLen()));
+    }
+
+    /**
+     * The engine's prepared prompt of {@code text} (encoded now, or from its cache). Text longer than the
+     * text length is truncated exactly as Wan's pipeline truncates it, never refused: the reply and the
+     * chunk events say so.
+     */
+    private PreparedPrompt prepare(String text) throws NoTextEncoderException, RequestBody.MalformedException {
+        if (!settings.engine().hasTextEncoder()) {
+            throw new NoTextEncoderException();
+        }
+        try {
+            return settings.engine().prompt(text);
+        } catch (TokenizerException e) {
+            throw new RequestBody.MalformedException("the tokenizer refused the prompt: " + e.getMessage());
+        }
+    }
+
+    /** The server was started without a text encoder; maps to HTTP 409. */
+    private static final class NoTextEncoderException extends Exception {
+        NoTextEncoderException() {
+            super("this server has no text encoder, so it cannot take text prompts: start serve with --t5 PATH"
+                    + " --tokenizer DIR, or a --checkpoint holding " + PromptEncoder.T5_CHECKPOINT + " and "
+                    + PromptEncoder.TOKENIZER_DIR + "/");
+        }
     }
 
     private void switchGarment(HttpExchange exchange, LiveStream stream) throws IOException,

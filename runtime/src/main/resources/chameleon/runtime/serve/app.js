@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   reference: 'person-demo', garment: null, session: null, events: null,
   queue: [], shown: 0, player: null, fps: 24, pendingGarment: null, pendingRequest: 0,
+  prompt: null, pendingPrompt: null, pendingPromptRequest: 0, textPrompts: false, textLen: 0,
 };
 
 function showMessage(text) {
@@ -100,7 +101,54 @@ function play() {
   $('shown').textContent = state.shown;
 }
 
+function quoted(text) {
+  return '"' + (text.length > 120 ? text.slice(0, 117) + '…' : text) + '"';
+}
+
+// What the prompt line says: the prompt a chunk used and where it took effect, or the one waiting.
+function showPrompt(text, pending, note) {
+  const p = $('prompt-state');
+  p.textContent = text + (note ? ' · ' + note : '');
+  p.className = 'prompt-state' + (pending ? ' pending' : '');
+}
+
+function truncationNote(kept, tokens) {
+  return 'kept ' + kept + ' of ' + tokens + ' tokens: longer prompts are cut to the text length ('
+    + state.textLen + '), as Wan\'s pipeline cuts them';
+}
+
+async function setPrompt(event) {
+  event.preventDefault();
+  showMessage('');
+  const text = $('prompt').value;
+  if (!state.textPrompts) { showMessage('this server has no text encoder: the prompt box is off'); return; }
+  if (!state.session) {
+    state.prompt = text;
+    showPrompt('prompt: ' + quoted(text) + ' from the next start', false);
+    return;
+  }
+  const r = await fetch('/api/sessions/' + state.session + '/prompt', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ prompt: text }),
+  });
+  if (!r.ok) { showMessage(await errorOf(r)); return; }
+  const reply = await r.json();
+  state.prompt = text;
+  state.pendingPrompt = text;
+  state.pendingPromptRequest = reply.request;
+  showPrompt('prompt: ' + quoted(text) + ' pending: takes effect at the next chunk', true,
+    reply.truncated ? truncationNote(reply.kept, reply.tokens) : '');
+}
+
+function onPrompt(c) {
+  if (state.pendingPrompt !== null && c.promptsApplied < state.pendingPromptRequest) return; // still waiting
+  state.pendingPrompt = null;
+  const label = c.promptIsText ? quoted(c.prompt) : (c.prompt.startsWith('embedding') ? c.prompt : 'none');
+  showPrompt('prompt: ' + label + ' active at chunk ' + c.promptChunk, false,
+    c.promptTruncated ? truncationNote(c.promptKept, c.promptTokens) : '');
+}
+
 function onChunk(c) {
+  onPrompt(c);
   $('chunk').textContent = c.chunk + ' (' + c.frames + ' frames)';
   $('spc').textContent = c.secondsPerChunk.toFixed(2);
   $('fps').textContent = c.fps.toFixed(1);
@@ -120,7 +168,8 @@ async function start() {
   showMessage('');
   const r = await fetch('/api/sessions', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ reference: state.reference, garment: state.garment }),
+    body: JSON.stringify(Object.assign({ reference: state.reference, garment: state.garment },
+      state.textPrompts && state.prompt !== null ? { prompt: state.prompt } : {})),
   });
   if (!r.ok) { showMessage(await errorOf(r)); return; }
   state.session = (await r.json()).id;
@@ -148,6 +197,7 @@ function ended() {
   state.events = null;
   state.session = null;
   state.pendingGarment = null;
+  state.pendingPrompt = null;
   markPending();
   $('start').disabled = false;
   $('stop').disabled = true;
@@ -161,6 +211,7 @@ function stop() {
 }
 
 $('start').addEventListener('click', start);
+$('prompt-form').addEventListener('submit', setPrompt);
 $('stop').addEventListener('click', stop);
 $('upload-reference').addEventListener('change', (e) => upload('reference', e.target));
 $('upload-garment').addEventListener('change', (e) => upload('garment', e.target));
@@ -172,4 +223,13 @@ loadImages().catch((e) => showMessage('cannot load the photos: ' + e));
 fetch('/api/sessions').then((r) => r.json()).then((s) => {
   $('notice').textContent = s.notice;
   $('notice').hidden = !s.notice;
+  state.textPrompts = s.textPrompts;
+  state.textLen = s.textLen;
+  $('prompt').disabled = $('set-prompt').disabled = !s.textPrompts;
+  if (!s.textPrompts) {
+    showPrompt('prompt: off (the server has no text encoder: start it with --t5 and --tokenizer)', false);
+  } else if (s.prompt) {
+    $('prompt').value = s.prompt;
+    showPrompt('prompt: ' + quoted(s.prompt) + ' from the next start', false);
+  }
 }).catch(() => {});

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chameleon.runtime.Checkpoint;
 import chameleon.runtime.DemoCheckpoint;
+import chameleon.runtime.DemoTextEncoder;
 import chameleon.runtime.Engine;
 import chameleon.runtime.PromptEmbedding;
 import chameleon.runtime.SessionOptions;
@@ -48,11 +49,12 @@ class LiveServerTest {
     @BeforeAll
     static void start() throws IOException {
         DemoCheckpoint d = DemoCheckpoint.ensure(tmp.resolve("demo"));
-        engine = Engine.open(new Checkpoint(d.dit(), d.vae()), new CpuBackend());
+        engine = Engine.open(new Checkpoint(d.dit(), d.vae()), new CpuBackend(),
+                DemoTextEncoder.open(DemoCheckpoint.TEXT_LEN, new CpuBackend()), Engine.DEFAULT_PROMPT_CACHE);
         SessionOptions options = SessionOptions.defaults().withSize(DemoCheckpoint.WIDTH, DemoCheckpoint.HEIGHT);
         int textDim = engine.dit().config().textDim();
-        server = LiveServer.start(new LiveSettings(engine, options, PromptEmbedding.zeros(DemoCheckpoint.TEXT_LEN,
-                textDim), 42, 1, UPLOAD_LIMIT, "demo notice"), 0);
+        server = LiveServer.start(new LiveSettings(engine, options, engine.prompt(PromptEmbedding.zeros(
+                DemoCheckpoint.TEXT_LEN, textDim)), 42, 1, UPLOAD_LIMIT, "demo notice"), 0);
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -191,6 +193,75 @@ class LiveServerTest {
         }
         awaitNoSessions();
         assertEquals(404, post("/api/sessions/" + id + "/garment", "{\"garment\":\"garment-red_tshirt\"}").statusCode());
+    }
+
+    /** The chunk event after the next run of frames. */
+    private static JsonNode nextChunk(BufferedReader in) throws IOException {
+        Event e;
+        while ((e = next(in)).name().equals("frame")) {
+            // frames of the chunk
+        }
+        assertEquals("chunk", e.name(), e.data());
+        return JSON.readTree(e.data());
+    }
+
+    @Test
+    void switchesThePromptAtTheNextChunkAndSaysWhenItWasTruncated() throws Exception {
+        JsonNode info = JSON.readTree(get("/api/sessions").body());
+        assertTrue(info.path("textPrompts").asBoolean(), info.toString());
+        assertEquals(DemoCheckpoint.TEXT_LEN, info.path("textLen").asInt());
+        HttpResponse<String> created = post("/api/sessions", "{\"reference\":\"person-demo\",\"garment\":"
+                + "\"garment-red_tshirt\",\"prompt\":\"a red dress\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        String id = JSON.readTree(created.body()).path("id").asText();
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(uri("/api/sessions/" + id + "/stream")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            assertEquals("ready", next(in).name());
+            JsonNode first = nextChunk(in);
+            assertEquals("a red dress", first.path("prompt").asText(), first.toString());
+            assertEquals(1, first.path("promptChunk").asInt());
+            assertEquals(4, first.path("promptTokens").asInt()); // ▁a ▁red ▁dress </s>
+
+            String text = "a woman wearing a red striped shirt and a blue denim jacket turns to the camera slowly";
+            HttpResponse<String> sw = post("/api/sessions/" + id + "/prompt", "{\"prompt\":\"" + text + "\"}");
+            assertEquals(202, sw.statusCode(), sw.body());
+            JsonNode reply = JSON.readTree(sw.body());
+            assertEquals(18, reply.path("tokens").asInt(), reply.toString());   // 17 words + EOS
+            assertEquals(DemoCheckpoint.TEXT_LEN, reply.path("kept").asInt());
+            assertTrue(reply.path("truncated").asBoolean());
+            JsonNode switched = null;
+            for (int i = 0; i < 4 && switched == null; i++) {
+                JsonNode c = nextChunk(in);
+                if (c.path("promptsApplied").asInt() >= reply.path("request").asInt()) {
+                    switched = c;
+                }
+            }
+            assertNotNull(switched, "the prompt must take effect within a few chunks");
+            assertEquals(text, switched.path("prompt").asText());
+            assertEquals(switched.path("chunk").asInt(), switched.path("promptChunk").asInt(), switched.toString());
+            assertTrue(switched.path("promptTruncated").asBoolean());
+            assertEquals(12, switched.path("frames").asInt(), "a prompt switch keeps the decoder running");
+            assertEquals(400, post("/api/sessions/" + id + "/prompt", "{\"prompt\":7}").statusCode());
+            assertEquals(204, post("/api/sessions/" + id + "/close", new byte[0]).statusCode());
+            while (next(in) != null) {
+                // drain until the server ends the stream
+            }
+        }
+        awaitNoSessions();
+
+        // A server whose engine has no text encoder refuses text prompts and says how to get one.
+        DemoCheckpoint d = DemoCheckpoint.ensure(tmp.resolve("demo"));
+        try (Engine plain = Engine.open(new Checkpoint(d.dit(), d.vae()), new CpuBackend());
+             LiveServer other = LiveServer.start(new LiveSettings(plain, SessionOptions.defaults(), plain.prompt(
+                     PromptEmbedding.zeros(DemoCheckpoint.TEXT_LEN, 64)), 42, 1, UPLOAD_LIMIT, ""), 0)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + other.port()
+                    + "/api/sessions")).POST(HttpRequest.BodyPublishers.ofString("{\"reference\":\"person-demo\","
+                    + "\"garment\":\"garment-red_tshirt\",\"prompt\":\"a red dress\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(409, r.statusCode(), r.body());
+            assertTrue(error(r).contains("no text encoder") && error(r).contains("--t5 PATH --tokenizer DIR"), r.body());
+        }
     }
 
     @Test

@@ -185,7 +185,9 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     @Override
     public void add(Tensor x, Tensor y) {
         requireSize(y, x.numel(), "add: y");
-        int size = Math.toIntExact(x.numel());
+        // Capacity-keyed (the VAE adds volumes of many sizes): the kernel runs over the whole buffer,
+        // the elements past x's end are never read back.
+        int size = VolumePlans.capacity(x.numel());
         OpPlans.Add p = plan("add:" + size, () -> OpPlans.Add.create(size));
         HostCopy.put(x, p.x());
         HostCopy.put(y, p.y());
@@ -195,7 +197,7 @@ public final class TornadoBackend implements Backend, AutoCloseable {
 
     @Override
     public void silu(Tensor x) {
-        int size = Math.toIntExact(x.numel());
+        int size = VolumePlans.capacity(x.numel()); // capacity-keyed, as add
         OpPlans.Activation p = plan("silu:" + size, () -> OpPlans.Activation.silu(size));
         HostCopy.put(x, p.x());
         p.plan().run();
@@ -204,7 +206,7 @@ public final class TornadoBackend implements Backend, AutoCloseable {
 
     @Override
     public void geluTanh(Tensor x) {
-        int size = Math.toIntExact(x.numel());
+        int size = VolumePlans.capacity(x.numel()); // capacity-keyed, as add
         OpPlans.Activation p = plan("gelu:" + size, () -> OpPlans.Activation.geluTanh(size));
         HostCopy.put(x, p.x());
         p.plan().run();
@@ -310,11 +312,11 @@ public final class TornadoBackend implements Backend, AutoCloseable {
         long positions = (long) tOut * hOut * wOut;
         boolean bits = mode != 0;
         int wCap = VolumePlans.capacity(w.numel()), xCap = VolumePlans.capacity(x.numel());
-        int yCap = VolumePlans.capacity(cOut * positions);
         int pixelTiles = VolumePlans.powerOfTwo((positions + 3) / 4, 64);
         int chanTiles = VolumePlans.powerOfTwo((cOut + 3) / 4, 1);
-        VolumePlans.Conv p = plan("conv3d:" + bits + ":" + wCap + ":" + xCap + ":" + yCap + ":" + pixelTiles + ":" + chanTiles,
-                () -> VolumePlans.Conv.create(bits, wCap, xCap, yCap, pixelTiles, chanTiles));
+        // y's capacity follows from the tile capacities (16 outputs per tile pair), so it is no key of its own.
+        VolumePlans.Conv p = plan("conv3d:" + bits + ":" + wCap + ":" + xCap + ":" + pixelTiles + ":" + chanTiles,
+                () -> VolumePlans.Conv.create(bits, wCap, xCap, pixelTiles, chanTiles));
         HostCopy.put(x, p.x());
         if (bits) {
             HostCopy.putBits(w, p.wh());
@@ -614,6 +616,11 @@ public final class TornadoBackend implements Backend, AutoCloseable {
             float[] tmp = t.toFloatArray();
             MemorySegment.copy(tmp, 0, a.getSegment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, offset * Float.BYTES, tmp.length);
         }
+    }
+
+    /** Number of compiled plans held (Linear plans included): each cost one kernel compilation. */
+    public int planCount() {
+        return plans.size() + linears.size();
     }
 
     /** Frees every plan's device memory. */

@@ -46,6 +46,7 @@ public final class VaeSmoke {
             try (TornadoBackend tornado = new TornadoBackend()) {
                 System.out.println("== backend: tornado, device: " + TornadoBackend.deviceDescription());
                 worst = replay(dir, runs, new ProfilingBackend(tornado), System.out);
+                System.out.println("plans compiled: " + tornado.planCount());
             }
         }
         boolean pass = worst <= tol;

@@ -57,8 +57,9 @@ public final class VolumePlans {
          * @param bits       true: 16-bit weights (the mode in g says BF16 or F16); false: F32
          * @param pixelTiles loop capacity of position tiles (≥ ⌈positions / 4⌉); {@code chanTiles} of channel tiles
          */
-        public static Conv create(boolean bits, int wCap, int xCap, int yCap, int pixelTiles, int chanTiles) {
-            FloatArray x = new FloatArray(xCap), y = new FloatArray(yCap);
+        public static Conv create(boolean bits, int wCap, int xCap, int pixelTiles, int chanTiles) {
+            FloatArray x = new FloatArray(xCap);
+            FloatArray y = new FloatArray(Math.multiplyExact(pixelTiles * ConvKernels.TILE, chanTiles * ConvKernels.TILE));
             FloatArray bias = new FloatArray(chanTiles * ConvKernels.TILE);
             FloatArray wf = new FloatArray(bits ? 1 : wCap), pow2 = new FloatArray(256);
             ShortArray wh = new ShortArray(bits ? wCap : 1);

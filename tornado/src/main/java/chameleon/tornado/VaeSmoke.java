@@ -1,7 +1,6 @@
 package chameleon.tornado;
 
 import chameleon.runtime.replay.VaeCaseReplay;
-import chameleon.tensor.Backend;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
 import chameleon.weights.TensorArchive;
@@ -113,13 +112,5 @@ public final class VaeSmoke {
         }
         out.printf(Locale.ROOT, "%d outputs compared, worst relative error %.3e on %s%n", compared, worst, worstName);
         return compared == 0 ? Double.POSITIVE_INFINITY : worst;
-    }
-
-    /** The backend a replay runs on, for callers that bring their own (tests). */
-    static Map<String, Tensor> run(Path dir, Backend backend) throws Exception {
-        try (TensorArchive weights = TensorArchive.open(dir.resolve("vae.safetensors"));
-             TensorArchive caseFile = TensorArchive.open(dir.resolve("vae_case.safetensors"))) {
-            return VaeCaseReplay.run(weights, caseFile, backend);
-        }
     }
 }

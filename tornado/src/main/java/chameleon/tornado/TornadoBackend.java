@@ -12,6 +12,10 @@ import chameleon.tornado.plan.HostCopy;
 import chameleon.tornado.plan.LinearPlan;
 import chameleon.tornado.plan.OpPlans;
 import chameleon.tornado.plan.Plan;
+import chameleon.tornado.plan.VolumePlans;
+import chameleon.tornado.kernels.ConvKernels;
+import chameleon.tornado.kernels.GemmKernels;
+import chameleon.tornado.kernels.LayoutKernels;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +39,10 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
  * per plan.
  *
  * <p>The VAE's channel-first ops (conv3d, channelRmsNorm, channelAffine, upsample, permute, concat,
- * slice, mean, clamp) delegate to the CPU backend in this slice.
+ * slice, mean, clamp) run as Java kernels too ({@code ConvKernels}, {@code LayoutKernels},
+ * {@code VolumeKernels}), through capacity plans ({@link VolumePlans}): the VAE's shapes change
+ * from call to call, so those plans take their sizes at run time and are cached by power-of-two
+ * buffer capacities rather than by exact shape. Conv weights travel with each call in checkpoint dtype.
  *
  * <p>Run with {@code -Dtornado.recover.bailout=False}: a kernel that fails to compile must fail, never
  * fall back silently to running the Java method on the host.
@@ -226,7 +233,9 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     @Override
     public void add(Tensor x, Tensor y) {
         requireSize(y, x.numel(), "add: y");
-        int size = Math.toIntExact(x.numel());
+        // Capacity-keyed (the VAE adds volumes of many sizes): the kernel runs over the whole buffer,
+        // the elements past x's end are never read back.
+        int size = VolumePlans.capacity(x.numel());
         OpPlans.Add p = plan("add:" + size, () -> OpPlans.Add.create(size));
         HostCopy.put(x, p.x());
         HostCopy.put(y, p.y());
@@ -236,7 +245,7 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
 
     @Override
     public void silu(Tensor x) {
-        int size = Math.toIntExact(x.numel());
+        int size = VolumePlans.capacity(x.numel()); // capacity-keyed, as add
         OpPlans.Activation p = plan("silu:" + size, () -> OpPlans.Activation.silu(size));
         HostCopy.put(x, p.x());
         p.plan().run();
@@ -245,7 +254,7 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
 
     @Override
     public void geluTanh(Tensor x) {
-        int size = Math.toIntExact(x.numel());
+        int size = VolumePlans.capacity(x.numel()); // capacity-keyed, as add
         OpPlans.Activation p = plan("gelu:" + size, () -> OpPlans.Activation.geluTanh(size));
         HostCopy.put(x, p.x());
         p.plan().run();
@@ -318,52 +327,348 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         MemorySegment.copy(p.dst().getSegment(), 0, target.segment(), 0, (long) size * Float.BYTES);
     }
 
-    // ---- VAE ops: the CPU backend in this slice ----
+    // ---- VAE ops on the device: capacity plans (VolumePlans), sizes passed at run time ----
 
     @Override
     public Tensor conv3d(Tensor x, Tensor w, Tensor bias, int strideT, int strideH, int strideW,
                          int padTop, int padBottom, int padLeft, int padRight) {
-        return cpu.conv3d(x, w, bias, strideT, strideH, strideW, padTop, padBottom, padLeft, padRight);
+        if (x.shape().rank() != 4 || w.shape().rank() != 5 || x.dim(0) != w.dim(1)) {
+            throw new IllegalArgumentException("conv3d: x " + x.shape() + " and w " + w.shape()
+                    + " must be [Cin, T, H, W] and [Cout, Cin, kt, kh, kw]");
+        }
+        if (strideT < 1 || strideH < 1 || strideW < 1 || padTop < 0 || padBottom < 0 || padLeft < 0 || padRight < 0) {
+            throw new IllegalArgumentException("conv3d: strides must be ≥ 1 and padding ≥ 0");
+        }
+        int cIn = x.dim(0), tIn = x.dim(1), hIn = x.dim(2), wIn = x.dim(3);
+        int cOut = w.dim(0), kt = w.dim(2), kh = w.dim(3), kw = w.dim(4);
+        int tOut = Math.floorDiv(tIn - kt, strideT) + 1;
+        int hOut = Math.floorDiv(hIn + padTop + padBottom - kh, strideH) + 1;
+        int wOut = Math.floorDiv(wIn + padLeft + padRight - kw, strideW) + 1;
+        if (tOut < 1 || hOut < 1 || wOut < 1) {
+            throw new IllegalArgumentException("conv3d: input " + x.shape() + " is smaller than kernel " + w.shape()
+                    + " with padding (" + padTop + "," + padBottom + "," + padLeft + "," + padRight + ")");
+        }
+        if (bias != null && bias.numel() != cOut) {
+            throw new IllegalArgumentException("conv3d: bias " + bias.shape() + " must have " + cOut + " elements");
+        }
+        int mode = switch (w.dtype()) {
+            case F32 -> 0;
+            case BF16 -> 1;
+            case F16 -> 2;
+            default -> throw new IllegalArgumentException("conv3d: weight dtype " + w.dtype() + " not supported");
+        };
+        long positions = (long) tOut * hOut * wOut;
+        boolean bits = mode != 0;
+        int wCap = VolumePlans.capacity(w.numel()), xCap = VolumePlans.capacity(x.numel());
+        int pixelTiles = VolumePlans.powerOfTwo((positions + 3) / 4, 64);
+        int chanTiles = VolumePlans.powerOfTwo((cOut + 3) / 4, 1);
+        // y's capacity follows from the tile capacities (16 outputs per tile pair), so it is no key of its own.
+        VolumePlans.Conv p = plan("conv3d:" + bits + ":" + wCap + ":" + xCap + ":" + pixelTiles + ":" + chanTiles,
+                () -> VolumePlans.Conv.create(bits, wCap, xCap, pixelTiles, chanTiles));
+        HostCopy.put(x, p.x());
+        if (bits) {
+            HostCopy.putBits(w, p.wh());
+            HostCopy.put(mode == 1 ? BF16_POW2 : F16_POW2, p.pow2());
+        } else {
+            HostCopy.put(w, p.wf());
+        }
+        if (bias == null) {
+            p.bias().init(0f);
+        } else {
+            HostCopy.put(bias, p.bias());
+        }
+        int[] g = new int[ConvKernels.GEOMETRY];
+        g[ConvKernels.C_IN] = cIn;
+        g[ConvKernels.T_IN] = tIn;
+        g[ConvKernels.H_IN] = hIn;
+        g[ConvKernels.W_IN] = wIn;
+        g[ConvKernels.C_OUT] = cOut;
+        g[ConvKernels.KT] = kt;
+        g[ConvKernels.KH] = kh;
+        g[ConvKernels.KW] = kw;
+        g[ConvKernels.ST] = strideT;
+        g[ConvKernels.SH] = strideH;
+        g[ConvKernels.SW] = strideW;
+        g[ConvKernels.PAD_TOP] = padTop;
+        g[ConvKernels.PAD_LEFT] = padLeft;
+        g[ConvKernels.T_OUT] = tOut;
+        g[ConvKernels.H_OUT] = hOut;
+        g[ConvKernels.W_OUT] = wOut;
+        g[ConvKernels.W_MODE] = mode;
+        setInts(p.g(), g);
+        p.plan().run();
+        Tensor y = Tensor.zeros(cOut, tOut, hOut, wOut);
+        HostCopy.get(p.y(), y);
+        return y;
     }
 
     @Override
     public Tensor channelRmsNorm(Tensor x, Tensor gamma) {
-        return cpu.channelRmsNorm(x, gamma);
+        int c = x.dim(0), size = Math.toIntExact(x.shape().rowSize());
+        if (gamma.numel() != c) {
+            throw new IllegalArgumentException("channelRmsNorm: gamma " + gamma.shape() + " must have " + c
+                    + " elements for x " + x.shape());
+        }
+        int cap = VolumePlans.capacity(x.numel()), cCap = VolumePlans.capacity(c), positions = VolumePlans.powerOfTwo(size, 64);
+        VolumePlans.ChannelRmsNorm p = plan("crms:" + cap + ":" + cCap + ":" + positions,
+                () -> VolumePlans.ChannelRmsNorm.create(cap, cCap, positions));
+        HostCopy.put(x, p.x());
+        HostCopy.put(gamma, p.gamma());
+        p.scale().set(0, (float) Math.sqrt(c)); // as the CPU backend rounds it
+        setInts(p.p(), c, size);
+        p.plan().run();
+        Tensor y = Tensor.zeros(x.shape().dims());
+        HostCopy.get(p.y(), y);
+        return y;
     }
 
     @Override
     public void channelAffine(Tensor x, Tensor scale, Tensor shift) {
-        cpu.channelAffine(x, scale, shift);
+        int c = x.dim(0), size = Math.toIntExact(x.shape().rowSize());
+        if ((scale != null && scale.numel() != c) || (shift != null && shift.numel() != c)) {
+            throw new IllegalArgumentException("channelAffine: scale/shift must have " + c + " elements for x " + x.shape());
+        }
+        int cap = VolumePlans.capacity(x.numel()), cCap = VolumePlans.capacity(c);
+        VolumePlans.ChannelAffine p = plan("caff:" + cap + ":" + cCap, () -> VolumePlans.ChannelAffine.create(cap, cCap));
+        HostCopy.put(requireHeap(x, "channelAffine"), p.x());
+        fill(scale, p.scale(), c, 1f);
+        fill(shift, p.shift(), c, 0f);
+        setInts(p.p(), c, size);
+        p.plan().run();
+        HostCopy.get(p.x(), x);
     }
 
     @Override
     public Tensor upsampleNearest2x(Tensor x) {
-        return cpu.upsampleNearest2x(x);
+        int rank = x.shape().rank();
+        if (rank < 2 || rank + 2 > LayoutKernels.MAX_RANK) {
+            throw new IllegalArgumentException("upsampleNearest2x: " + x.shape() + " must be [..., H, W] with at most "
+                    + (LayoutKernels.MAX_RANK - 2) + " axes");
+        }
+        int h = x.dim(rank - 2), w = x.dim(rank - 1);
+        int[] outDims = x.shape().dims();
+        outDims[rank - 2] = 2 * h;
+        outDims[rank - 1] = 2 * w;
+        // Index space [..., H, 2, W, 2] in the output's order: output (2i+q, 2j+r) reads input (i, j).
+        int[] dims = new int[rank + 2], src = new int[rank + 2];
+        int[] xStrides = strides(x.shape().dims());
+        for (int i = 0; i < rank - 2; i++) {
+            dims[i] = x.dim(i);
+            src[i] = xStrides[i];
+        }
+        dims[rank - 2] = h;
+        dims[rank - 1] = 2;
+        dims[rank] = w;
+        dims[rank + 1] = 2;
+        src[rank - 2] = w;
+        src[rank] = 1;
+        return gather("upsampleNearest2x", x, outDims, dims, src, 0);
     }
 
     @Override
     public Tensor permute(Tensor x, int... axes) {
-        return cpu.permute(x, axes);
+        int rank = x.shape().rank();
+        if (axes.length != rank || rank > LayoutKernels.MAX_RANK) {
+            throw new IllegalArgumentException("permute: " + axes.length + " axes for a tensor of shape " + x.shape()
+                    + " (at most " + LayoutKernels.MAX_RANK + " axes)");
+        }
+        int[] xStrides = strides(x.shape().dims());
+        int[] dims = new int[rank], from = new int[rank];
+        boolean[] seen = new boolean[rank];
+        for (int i = 0; i < rank; i++) {
+            int a = axes[i];
+            if (a < 0 || a >= rank || seen[a]) {
+                throw new IllegalArgumentException("permute: " + java.util.Arrays.toString(axes) + " is not a permutation of "
+                        + rank + " axes");
+            }
+            seen[a] = true;
+            dims[i] = x.dim(a);
+            from[i] = xStrides[a];
+        }
+        return gather("permute", x, dims, dims, from, 0);
     }
 
     @Override
     public Tensor concat(int axis, Tensor... parts) {
-        return cpu.concat(axis, parts);
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("concat: no tensors");
+        }
+        int rank = parts[0].shape().rank();
+        if (axis < 0 || axis >= rank) {
+            throw new IllegalArgumentException("concat: axis " + axis + " outside a rank-" + rank + " tensor");
+        }
+        if (parts.length > LayoutKernels.MAX_PARTS) {
+            throw new IllegalArgumentException("concat: " + parts.length + " parts, at most " + LayoutKernels.MAX_PARTS);
+        }
+        int[] dims = parts[0].shape().dims();
+        int total = 0;
+        for (Tensor part : parts) {
+            int[] d = part.shape().dims();
+            if (d.length != rank) {
+                throw new IllegalArgumentException("concat along axis " + axis + ": " + part.shape() + " does not match "
+                        + parts[0].shape());
+            }
+            d[axis] = dims[axis];
+            if (!java.util.Arrays.equals(d, dims)) {
+                throw new IllegalArgumentException("concat along axis " + axis + ": " + part.shape() + " does not match "
+                        + parts[0].shape());
+            }
+            total += part.dim(axis);
+        }
+        dims[axis] = total;
+        int inner = 1;
+        for (int i = axis + 1; i < rank; i++) {
+            inner *= dims[i];
+        }
+        long count = chameleon.tensor.Shape.of(dims).numel();
+        int cap = VolumePlans.capacity(count);
+        VolumePlans.Concat p = plan("concat:" + cap, () -> VolumePlans.Concat.create(cap));
+        // Parts staged back to back in x; the kernel finds each output element's part from its axis index.
+        int[] params = new int[LayoutKernels.CONCAT_PARAMS];
+        params[0] = Math.toIntExact(count);
+        params[1] = total;
+        params[2] = inner;
+        params[3] = parts.length;
+        long offset = 0;
+        int start = 0;
+        for (int q = 0; q < parts.length; q++) {
+            Tensor part = parts[q];
+            copyInto(part, p.x(), offset);
+            params[4 + 3 * q] = start;
+            params[5 + 3 * q] = part.dim(axis);
+            params[6 + 3 * q] = Math.toIntExact(offset);
+            offset += part.numel();
+            start += part.dim(axis);
+        }
+        setInts(p.p(), params);
+        p.plan().run();
+        Tensor y = Tensor.zeros(dims);
+        HostCopy.get(p.y(), y);
+        return y;
     }
 
     @Override
     public Tensor slice(Tensor x, int axis, int from, int to) {
-        return cpu.slice(x, axis, from, to);
+        int rank = x.shape().rank();
+        if (axis < 0 || axis >= rank || from < 0 || to > x.dim(axis) || from > to || rank > LayoutKernels.MAX_RANK) {
+            throw new IllegalArgumentException("slice: [" + from + ", " + to + ") along axis " + axis + " of " + x.shape());
+        }
+        int[] dims = x.shape().dims();
+        int[] xStrides = strides(dims);
+        dims[axis] = to - from;
+        return gather("slice", x, dims, dims, xStrides, from * xStrides[axis]);
     }
 
     @Override
     public Tensor mean(Tensor x, int axis) {
-        return cpu.mean(x, axis);
+        int rank = x.shape().rank();
+        if (axis < 0 || axis >= rank) {
+            throw new IllegalArgumentException("mean: axis " + axis + " outside " + x.shape());
+        }
+        int[] dims = x.shape().dims();
+        int n = dims[axis], outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) {
+            outer *= dims[i];
+        }
+        for (int i = axis + 1; i < rank; i++) {
+            inner *= dims[i];
+        }
+        int[] outDims = new int[rank - 1];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != axis) {
+                outDims[j++] = dims[i];
+            }
+        }
+        Tensor y = Tensor.zeros(outDims);
+        if (y.numel() == 0) {
+            return y;
+        }
+        int xCap = VolumePlans.capacity(x.numel()), yCap = VolumePlans.capacity(y.numel());
+        VolumePlans.Mean p = plan("mean:" + xCap + ":" + yCap, () -> VolumePlans.Mean.create(xCap, yCap));
+        HostCopy.put(x, p.x());
+        setInts(p.p(), outer, n, inner);
+        p.plan().run();
+        HostCopy.get(p.y(), y);
+        return y;
     }
 
     @Override
     public void clamp(Tensor x, float lo, float hi) {
-        cpu.clamp(x, lo, hi);
+        if (x.numel() == 0) {
+            return;
+        }
+        int cap = VolumePlans.capacity(x.numel());
+        VolumePlans.Clamp p = plan("clamp:" + cap, () -> VolumePlans.Clamp.create(cap));
+        HostCopy.put(requireHeap(x, "clamp"), p.x());
+        p.bounds().set(0, lo);
+        p.bounds().set(1, hi);
+        setInts(p.p(), Math.toIntExact(x.numel()));
+        p.plan().run();
+        HostCopy.get(p.x(), x);
+    }
+
+    /**
+     * y [outDims] from x through {@link LayoutKernels#gather}: index space {@code dims} (y's elements in
+     * row-major order, possibly split into more axes), x read at {@code offset + Σ idx·srcStrides}.
+     */
+    private Tensor gather(String op, Tensor x, int[] outDims, int[] dims, int[] srcStrides, int offset) {
+        Tensor y = Tensor.zeros(outDims);
+        if (y.numel() == 0) {
+            return y;
+        }
+        int xCap = VolumePlans.capacity(x.numel()), yCap = VolumePlans.capacity(y.numel());
+        VolumePlans.Gather p = plan("gather:" + xCap + ":" + yCap, () -> VolumePlans.Gather.create(xCap, yCap));
+        int[] params = new int[LayoutKernels.GATHER_PARAMS];
+        params[0] = Math.toIntExact(y.numel());
+        params[1] = offset;
+        int pad = LayoutKernels.MAX_RANK - dims.length; // leading size-1 axes
+        if (pad < 0) {
+            throw new IllegalArgumentException(op + ": " + dims.length + " axes exceed " + LayoutKernels.MAX_RANK);
+        }
+        for (int a = 0; a < LayoutKernels.MAX_RANK; a++) {
+            params[2 + a] = a < pad ? 1 : dims[a - pad];
+            params[2 + LayoutKernels.MAX_RANK + a] = a < pad ? 0 : srcStrides[a - pad];
+        }
+        HostCopy.put(x, p.x());
+        setInts(p.p(), params);
+        p.plan().run();
+        HostCopy.get(p.y(), y);
+        return y;
+    }
+
+    private static final float[] BF16_POW2 = GemmKernels.bf16Pow2();
+    private static final float[] F16_POW2 = java.util.Arrays.copyOf(GemmKernels.f16Pow2(), 256);
+
+    /** Row-major strides of a shape. */
+    private static int[] strides(int[] dims) {
+        int[] s = new int[dims.length];
+        int acc = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc = Math.multiplyExact(acc, dims[i]);
+        }
+        return s;
+    }
+
+    private static void setInts(uk.ac.manchester.tornado.api.types.arrays.IntArray a, int... values) {
+        for (int i = 0; i < values.length; i++) {
+            a.set(i, values[i]);
+        }
+    }
+
+    /** t widened to fp32 into a at element {@code offset}. */
+    private static void copyInto(Tensor t, uk.ac.manchester.tornado.api.types.arrays.FloatArray a, long offset) {
+        if (t.dtype() == DType.F32) {
+            MemorySegment.copy(t.segment(), 0, a.getSegment(), offset * Float.BYTES, t.numel() * Float.BYTES);
+        } else {
+            float[] tmp = t.toFloatArray();
+            MemorySegment.copy(tmp, 0, a.getSegment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, offset * Float.BYTES, tmp.length);
+        }
+    }
+
+    /** Number of compiled plans held (Linear plans included): each cost one kernel compilation. */
+    public int planCount() {
+        return plans.size() + linears.size();
     }
 
     /** Frees every plan's device memory. */
@@ -397,6 +702,13 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
             case OpPlans.Rope r -> r.plan();
             case OpPlans.Attention r -> r.plan();
             case OpPlans.Copy r -> r.plan();
+            case VolumePlans.Conv r -> r.plan();
+            case VolumePlans.Gather r -> r.plan();
+            case VolumePlans.Concat r -> r.plan();
+            case VolumePlans.ChannelRmsNorm r -> r.plan();
+            case VolumePlans.ChannelAffine r -> r.plan();
+            case VolumePlans.Mean r -> r.plan();
+            case VolumePlans.Clamp r -> r.plan();
             default -> throw new IllegalStateException("unknown plan " + record);
         };
     }

@@ -183,9 +183,23 @@ public final class KernelBench {
                 g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, pow2, b, dims)
                         .task("gemm", GemmKernels::linearBf16, x, w, pow2, b, y, dims, m / 4, (n + 3) / 4, k, n);
             } else {
-                MmaLinear lin = new MmaLinear(wt, bt, block);
-                conv = String.format(Locale.ROOT, " (bf16→fp16 max |err| %.2e)", lin.maxConversionError());
-                lin.addTo(g, grids, "linear", x, y, m);
+                if (iters == 1) {
+                    // correctness cases hold two layers and select the second at run time
+                    float[] dw = new float[n * k];
+                    float[] db = new float[n];
+                    fill(dw, 99, 0.05f);
+                    fill(db, 98, 1f);
+                    MmaLinear lin = new MmaLinear(List.of(Tensor.of(dw, n, k).convertTo(DType.BF16), wt),
+                            List.of(Tensor.of(db, n), bt), block);
+                    conv = String.format(Locale.ROOT, " (layer 1 of 2; bf16→fp16 max |err| %.2e)", lin.maxConversionError());
+                    IntArray layer = IntArray.fromElements(1);
+                    g.transferToDevice(DataTransferMode.FIRST_EXECUTION, layer);
+                    lin.addTo(g, grids, "linear", x, y, m, layer);
+                } else {
+                    MmaLinear lin = new MmaLinear(wt, bt, block);
+                    conv = String.format(Locale.ROOT, " (bf16→fp16 max |err| %.2e)", lin.maxConversionError());
+                    lin.addTo(g, grids, "linear", x, y, m);
+                }
             }
             g.transferToHost(DataTransferMode.UNDER_DEMAND, y);
             TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot()).withProfiler(ProfilerMode.SILENT);

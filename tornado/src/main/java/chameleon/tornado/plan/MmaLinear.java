@@ -2,6 +2,7 @@ package chameleon.tornado.plan;
 
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.MmaGemmKernels;
+import java.util.List;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -26,7 +27,9 @@ public final class MmaLinear implements DeviceLinear {
         /** {@link MmaGemmKernels#mma128x256k16}: warp tile 64×64, k-step 16. */
         M128N256K16(128, 256, 16),
         /** {@link MmaGemmKernels#mma128x128k16}: warp tile 32×64, k-step 16 (closest to TornadoVM's example). */
-        M128N128K16(128, 128, 16);
+        M128N128K16(128, 128, 16),
+        /** {@link MmaGemmKernels#mma128x128k32w64x32}: warp tile 64×32 (fewer ldmatrix per MMA), k-step 32. */
+        M128N128K32W64X32(128, 128, 32);
 
         final int bm;
         final int bn;
@@ -54,6 +57,8 @@ public final class MmaLinear implements DeviceLinear {
     private final int k;
     private final int kPad;
     private final int nPad;
+    private final int layers;
+    private final int layerInts;
     private final IntArray wt;
     private final FloatArray bias;
     private final double maxConversionError;
@@ -62,22 +67,65 @@ public final class MmaLinear implements DeviceLinear {
         this(weight, bias, Block.fromSystemProperty());
     }
 
-    /**
-     * @throws IllegalArgumentException if the weight is not [n, k] or any weight's magnitude exceeds
-     *                                  the fp16 range (it would become ±Inf on the tensor cores)
-     */
     public MmaLinear(Tensor weight, Tensor bias, Block block) {
-        if (weight.shape().rank() != 2) {
-            throw new IllegalArgumentException("linear weight must be [N, K], got " + weight.shape());
+        this(List.of(weight), bias == null ? null : List.of(bias), block);
+    }
+
+    /**
+     * The same Linear of several layers (all weights [n, k], all biases [n] or {@code biases} null): all go
+     * to the device once, stacked; {@code layer[0]} picks one at run time.
+     *
+     * @throws IllegalArgumentException if a weight is not [n, k] or any weight's magnitude exceeds the fp16
+     *                                  range (it would become ±Inf on the tensor cores)
+     */
+    public MmaLinear(List<Tensor> weights, List<Tensor> biases, Block block) {
+        Tensor first = weights.get(0);
+        if (first.shape().rank() != 2) {
+            throw new IllegalArgumentException("linear weight must be [N, K], got " + first.shape());
         }
         this.block = block;
-        this.n = weight.dim(0);
-        this.k = weight.dim(1);
+        this.layers = weights.size();
+        this.n = first.dim(0);
+        this.k = first.dim(1);
         this.kPad = roundUp(k, block.bk);
         this.nPad = roundUp(n, block.bn);
-        this.bias = bias == null ? null : HostCopy.floats(bias, n, 0f);
-        // wt: [nPad/bn][kPad/bk][bk/16 slabs][bn/8 sub-tiles][16 k][4 pairs]: int = w[c][kk] | w[c+1][kk] << 16
-        this.wt = new IntArray(nPad / 2 * kPad);
+        this.layerInts = nPad / 2 * kPad;
+        if ((long) layerInts * layers > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(layers + " layers of " + first.shape() + " exceed one IntArray");
+        }
+        if (biases != null) {
+            this.bias = new FloatArray(layers * n);
+            for (int l = 0; l < layers; l++) {
+                if (biases.get(l).numel() != n) {
+                    throw new IllegalArgumentException("bias " + biases.get(l) + " must have " + n + " elements");
+                }
+                float[] b = biases.get(l).toFloatArray();
+                for (int c = 0; c < n; c++) {
+                    bias.set(l * n + c, b[c]);
+                }
+            }
+        } else {
+            this.bias = null;
+        }
+        this.wt = new IntArray(layerInts * layers);
+        wt.init(0);
+        double worst = 0;
+        for (int l = 0; l < layers; l++) {
+            Tensor w = weights.get(l);
+            if (!w.shape().equals(first.shape())) {
+                throw new IllegalArgumentException("layer " + l + " weight " + w.shape() + " differs from " + first.shape());
+            }
+            worst = Math.max(worst, putTiles(w, l * layerInts));
+        }
+        this.maxConversionError = worst;
+    }
+
+    /**
+     * Writes w [n, k] into wt at {@code base} in the B-tile layout
+     * [nPad/bn][kPad/bk][bk/16 slabs][bn/8 sub-tiles][16 k][4 pairs], int = fp16(w[c][kk]) | fp16(w[c+1][kk]) ≪ 16
+     * (zeros in the padding); returns the largest |fp16(w) − w|.
+     */
+    private double putTiles(Tensor weight, int base) {
         int kSteps = kPad / block.bk;
         int slabs = block.bk / 16;
         int subs = block.bn / 8;
@@ -109,10 +157,10 @@ public final class MmaLinear implements DeviceLinear {
                 int ks = kk / block.bk;
                 int inStep = kk - ks * block.bk;
                 int at = ((((cb * kSteps + ks) * slabs + (inStep >> 4)) * subs + sub) * 16 + (inStep & 15)) * 4 + pair;
-                wt.set(at, (h0 & 0xffff) | (h1 & 0xffff) << 16);
+                wt.set(base + at, (h0 & 0xffff) | (h1 & 0xffff) << 16);
             }
         }
-        this.maxConversionError = worst;
+        return worst;
     }
 
     /** Largest |fp16(w) − w| over the weight (the host rounding to fp16, nearest even). */
@@ -130,13 +178,30 @@ public final class MmaLinear implements DeviceLinear {
         return k;
     }
 
+    /** How many layers' weights this holds. */
+    public int layers() {
+        return layers;
+    }
+
     @Override
     public int rowMultiple() {
         return block.bm;
     }
 
+    /** {@link #addTo(TaskGraph, GridScheduler, String, FloatArray, FloatArray, int, IntArray)} for layer 0. */
     @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m) {
+        IntArray layer = IntArray.fromElements(0);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, layer);
+        addTo(graph, grids, task, x, y, m, layer);
+    }
+
+    /**
+     * Adds the tasks computing {@code y[0, m) = x[0, m)·W_ℓᵀ + b_ℓ}, ℓ = {@code layer[0]} at each execution.
+     *
+     * @param layer {ℓ, …}: uploaded by the graph every execution, or already on the device
+     */
+    public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer) {
         if (m % block.bm != 0 || m <= 0) {
             throw new IllegalArgumentException("MmaLinear rows " + m + " must be a positive multiple of " + block.bm);
         }
@@ -144,7 +209,7 @@ public final class MmaLinear implements DeviceLinear {
         // Uploaded once (zeros) so that the buffers exist on the device; the kernels overwrite them.
         HalfFloatArray xh = new HalfFloatArray(m * kPad);
         FloatArray out = nPad == n ? y : new FloatArray(m * nPad);
-        FloatArray b = bias != null ? bias : new FloatArray(n);
+        FloatArray b = bias != null ? bias : new FloatArray(layers * n);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, wt, b, xh);
         if (out != y) {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
@@ -153,18 +218,19 @@ public final class MmaLinear implements DeviceLinear {
         KernelContext ctx = new KernelContext();
         int kSteps = kPad / block.bk;
         switch (block) {
-            case M128N128K32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32, ctx, xh, wt, out, kSteps, nPad);
-            case M128N256K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x256k16, ctx, xh, wt, out, kSteps, nPad);
-            case M128N128K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k16, ctx, xh, wt, out, kSteps, nPad);
+            case M128N128K32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
+            case M128N256K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x256k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
+            case M128N128K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
+            case M128N128K32W64X32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32w64x32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             default -> throw new IllegalStateException("block " + block);
         }
         WorkerGrid2D grid = new WorkerGrid2D(m / block.bm * Block.THREADS, nPad / block.bn);
         grid.setLocalWork(Block.THREADS, 1, 1);
         grids.addWorkerGrid(graph.getTaskGraphName() + "." + task + "Mma", grid);
         if (out != y) {
-            graph.task(task + "Bias", MmaGemmKernels::unpadBias, out, b, y, m, n, nPad);
+            graph.task(task + "Bias", MmaGemmKernels::unpadBias, out, b, layer, y, m, n, nPad);
         } else if (bias != null) {
-            graph.task(task + "Bias", MmaGemmKernels::addBias, y, b, m, n);
+            graph.task(task + "Bias", MmaGemmKernels::addBias, y, b, layer, m, n);
         }
     }
 

@@ -43,9 +43,12 @@ public final class MmaLinear implements DeviceLinear {
 
         static final int THREADS = 256;
 
-        /** From {@code -Dchameleon.tornado.mma.block=m128n128k32|…} (default M128N128K32). */
+        /**
+         * From {@code -Dchameleon.tornado.mma.block=m128n128k32w64x32|…} (default M128N128K32W64X32, the fastest
+         * at the DiT's three GEMM shapes on an H100: KERNELS.md).
+         */
         public static Block fromSystemProperty() {
-            return valueOf(System.getProperty("chameleon.tornado.mma.block", "M128N128K32").toUpperCase(java.util.Locale.ROOT));
+            return valueOf(System.getProperty("chameleon.tornado.mma.block", "M128N128K32W64X32").toUpperCase(java.util.Locale.ROOT));
         }
     }
 

@@ -18,10 +18,23 @@ import uk.ac.manchester.tornado.cudnn.CuDnn;
  * {@link SdpaLayoutKernels}), {@code task + "_sdpa"} runs cuDNN over all cap keys with head dim d + 8, and
  * {@code task + "_unpack"} writes F32 [lq, heads, d]. The cost is that of the full cap keys whatever the window.
  *
- * <p>The F16 buffers ([heads, lq | cap, d + 8]) are shared by every call of one shape added through this
+ * <p>{@link Keys#FULL} is for callers whose window always covers all cap rows (cross-attention over the text
+ * context): no mask column, head dim d, about 30 % faster SDPA at d = 128; a shorter window would then attend
+ * to zero keys, so it must not be used for a rolling KV window.
+ *
+ * <p>The F16 buffers ([heads, lq | cap, dp]) are shared by every call of one shape added through this
  * instance: the calls of a graph run one after another on one stream.
  */
 public final class CudnnAttention implements DeviceAttention {
+    /** Which key windows the calls use. */
+    public enum Keys {
+        /** Any window {from, to} with to − from ≤ cap: padded keys masked, head dim d + 8. */
+        WINDOW,
+        /** Always {0, cap} (e.g. cross-attention): no mask, head dim d. */
+        FULL
+    }
+
+    private final Keys keys;
     private Shape shape;
     private HalfFloatArray qHalf;   // [heads, lq, dp]
     private HalfFloatArray kHalf;   // [heads, cap, dp]
@@ -32,16 +45,21 @@ public final class CudnnAttention implements DeviceAttention {
     }
 
     public CudnnAttention() {
+        this(Keys.WINDOW);
+    }
+
+    public CudnnAttention(Keys keys) {
         VendorLibraries.require("tornado.cudnn", "cuDNN attention");
+        this.keys = keys;
     }
 
     @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
                       IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale) {
-        int dp = d + SdpaLayoutKernels.MASK_COLUMNS;
+        int dp = keys == Keys.WINDOW ? d + SdpaLayoutKernels.MASK_COLUMNS : d;
         if (d % 8 != 0 || dp > 256) {
-            throw new IllegalArgumentException("cuDNN SDPA needs head_dim a multiple of 8 and at most "
-                    + (256 - SdpaLayoutKernels.MASK_COLUMNS) + " here (one mask column block), got " + d);
+            throw new IllegalArgumentException("cuDNN SDPA needs head_dim a multiple of 8 and at most 256 (with "
+                    + "Keys.WINDOW's mask columns: " + (256 - SdpaLayoutKernels.MASK_COLUMNS) + "), got " + d);
         }
         Shape s = new Shape(lq, cap, heads, d);
         if (!s.equals(shape)) {

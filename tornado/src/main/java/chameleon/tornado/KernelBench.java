@@ -90,9 +90,7 @@ public final class KernelBench {
     private enum TornadoBackendType { MMA, OTHER }
 
     private static TornadoBackendType backend() {
-        var rt = uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider.getTornadoRuntime();
-        TornadoVMBackendType t = rt.getBackendType(rt.getDefaultDevice().getBackendIndex());
-        return t == TornadoVMBackendType.PTX || t == TornadoVMBackendType.CUDA ? TornadoBackendType.MMA : TornadoBackendType.OTHER;
+        return chameleon.tornado.plan.DeviceKernels.deviceHasMma() ? TornadoBackendType.MMA : TornadoBackendType.OTHER;
     }
 
     /** Deterministic pseudo-random normal-ish values (sum of 4 uniforms, scaled), fast for 10⁸ elements. */

@@ -139,10 +139,23 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         String mode = System.getProperty("chameleon.tornado.kernels", "java");
         return switch (mode) {
             case "java" -> DeviceKernels.java();
-            case "vendor" -> throw new IllegalArgumentException("--kernels vendor needs TornadoVM's CUDA backend with "
-                    + "the tornado.cublas and tornado.cudnn modules; this build has no vendor kernels yet");
+            case "vendor" -> vendorKernels();
             default -> throw new IllegalArgumentException("kernels \"" + mode + "\": expected java or vendor");
         };
+    }
+
+    /** chameleon.tornado.vendor.VendorKernels, from the tornado-vendor jar (built only against a CUDA SDK). */
+    private static DeviceKernels vendorKernels() {
+        try {
+            return (DeviceKernels) Class.forName("chameleon.tornado.vendor.VendorKernels").getDeclaredConstructor()
+                    .newInstance();
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("--kernels vendor needs the chameleon-tornado-vendor jar, built where "
+                    + "TORNADOVM_HOME is a TornadoVM SDK with the CUDA backend and its tornado.cublas/tornado.cudnn "
+                    + "modules (tornado/make-bundle --backend cuda)", e);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("loading the vendor kernels", e.getCause() != null ? e.getCause() : e);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -3,14 +3,17 @@ package chameleon.tornado.vendor;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.HalfKernels;
 import chameleon.tornado.kernels.RowKernels;
+import chameleon.tornado.kernels.StageKernels;
 import chameleon.tornado.plan.DeviceLinear;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.cublas.CuBlas;
 import uk.ac.manchester.tornado.cublas.enums.CuBlasOperation;
 
@@ -36,65 +39,89 @@ public final class CublasLinear implements DeviceLinear {
 
     private final int n;
     private final int k;
+    private final int layers;
     private final Precision precision;
-    private final HalfFloatArray weightHalf;   // [n, k] F16, HALF only
-    private final FloatArray weightFloat;      // [n, k] F32, TF32 only
-    private final FloatArray bias;             // [n] or null
+    private final HalfFloatArray weightsHalf;  // [layers, n, k] F16, HALF only
+    private final FloatArray weightsFloat;     // [layers, n, k] F32, TF32 only
+    private final FloatArray biases;           // [layers, n], or null without bias
 
     public CublasLinear(Tensor weight, Tensor bias) {
-        this(weight, bias, Precision.HALF);
+        this(List.of(weight), java.util.Collections.singletonList(bias), Precision.HALF);
     }
 
     /**
-     * @param weight [n, k] F32, BF16 or F16
-     * @param bias   [n] or null
+     * @param weights one [n, k] weight a layer (F32, BF16 or F16), all of one shape
+     * @param biases  one [n] bias a layer, all null (or a null list) for none
      */
-    public CublasLinear(Tensor weight, Tensor bias, Precision precision) {
+    public CublasLinear(List<Tensor> weights, List<Tensor> biases, Precision precision) {
         VendorLibraries.require("tornado.cublas", "cuBLAS GEMM");
-        if (weight.shape().rank() != 2) {
-            throw new IllegalArgumentException("linear weight must be [N, K], got " + weight.shape());
+        Tensor first = weights.getFirst();
+        if (first.shape().rank() != 2) {
+            throw new IllegalArgumentException("linear weight must be [N, K], got " + first.shape());
         }
-        this.n = weight.dim(0);
-        this.k = weight.dim(1);
+        this.n = first.dim(0);
+        this.k = first.dim(1);
+        this.layers = weights.size();
         this.precision = precision;
-        if (precision == Precision.HALF) {
-            this.weightHalf = halfCopy(weight);
-            this.weightFloat = null;
-        } else {
-            this.weightHalf = null;
-            this.weightFloat = new FloatArray(n * k);
-            for (int i = 0; i < n * k; i++) {
-                weightFloat.set(i, weight.getFloat(i));
+        long total = (long) layers * n * k;
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(layers + " layers of [" + n + ", " + k + "] weights exceed a TornadoVM "
+                    + "array's 2^31 elements");
+        }
+        for (int l = 0; l < layers; l++) {
+            if (!weights.get(l).shape().equals(first.shape())) {
+                throw new IllegalArgumentException("layer " + l + " weight " + weights.get(l) + " differs from layer 0's " + first);
             }
         }
-        if (bias == null) {
-            this.bias = null;
-        } else {
-            if (bias.numel() != n) {
-                throw new IllegalArgumentException("linear bias must have " + n + " values, got " + bias.shape());
+        if (precision == Precision.HALF) {
+            this.weightsHalf = new HalfFloatArray((int) total);
+            for (int l = 0; l < layers; l++) {
+                halfCopy(weights.get(l), weightsHalf, (long) l * n * k);
             }
-            this.bias = new FloatArray(n);
-            for (int i = 0; i < n; i++) {
-                this.bias.set(i, bias.getFloat(i));
+            this.weightsFloat = null;
+        } else {
+            this.weightsHalf = null;
+            this.weightsFloat = new FloatArray((int) total);
+            for (int l = 0; l < layers; l++) {
+                float[] values = weights.get(l).toFloatArray();
+                MemorySegment.copy(values, 0, weightsFloat.getSegment(), ValueLayout.JAVA_FLOAT, (long) l * n * k * 4,
+                        values.length);
+            }
+        }
+        boolean anyBias = biases != null && biases.stream().anyMatch(java.util.Objects::nonNull);
+        if (!anyBias) {
+            this.biases = null;
+        } else {
+            this.biases = new FloatArray(layers * n);
+            for (int l = 0; l < layers; l++) {
+                Tensor b = biases.get(l);
+                if (b == null) {
+                    continue;
+                }
+                if (b.numel() != n) {
+                    throw new IllegalArgumentException("layer " + l + " bias must have " + n + " values, got " + b.shape());
+                }
+                float[] values = b.toFloatArray();
+                for (int i = 0; i < n; i++) {
+                    this.biases.set(l * n + i, values[i]);
+                }
             }
         }
     }
 
-    /** The weight rounded to F16; refuses values F16 cannot hold (they would become ±Inf). */
-    private static HalfFloatArray halfCopy(Tensor weight) {
-        long size = weight.numel();
-        HalfFloatArray h = new HalfFloatArray(Math.toIntExact(size));
+    /** The weight rounded to F16 at {@code offset} of {@code h}; refuses values F16 cannot hold (they would become ±Inf). */
+    private static void halfCopy(Tensor weight, HalfFloatArray h, long offset) {
+        float[] values = weight.toFloatArray();
         MemorySegment seg = h.getSegment();
-        for (long i = 0; i < size; i++) {
-            float f = weight.getFloat(i);
+        for (int i = 0; i < values.length; i++) {
+            float f = values[i];
             short bits = Float.floatToFloat16(f);
             if (Float.isFinite(f) && Float.isInfinite(Float.float16ToFloat(bits))) {
                 throw new IllegalArgumentException("weight value " + f + " at " + i + " exceeds F16's range (65504):"
                         + " use CublasLinear.Precision.TF32 for this layer");
             }
-            seg.setAtIndex(ValueLayout.JAVA_SHORT, i, bits);
+            seg.setAtIndex(ValueLayout.JAVA_SHORT, offset + i, bits);
         }
-        return h;
     }
 
     @Override
@@ -117,28 +144,53 @@ public final class CublasLinear implements DeviceLinear {
         return precision;
     }
 
+    @Override
+    public int layers() {
+        return layers;
+    }
+
     /**
-     * Tasks {@code task + "_x16"} (HALF: x → F16 scratch owned by this call), {@code task + "_gemm"} (the library
-     * task) and, with a bias, {@code task + "_bias"}. The row count m is fixed in the graph.
+     * Tasks {@code task + "_stage*"} (more than one layer: layer ℓ's weight and bias copied out of the stacked
+     * arrays, as cuBLAS takes whole arrays), {@code task + "_x16"} (HALF: x → F16 scratch owned by this call),
+     * {@code task + "_gemm"} (the library task) and, with a bias, {@code task + "_bias"}. The row count m is
+     * fixed in the graph.
      */
     @Override
-    public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m) {
+    public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m,
+                      IntArray layer) {
         if (x.getSize() < (long) m * k || y.getSize() < (long) m * n) {
             throw new IllegalArgumentException("linear " + task + ": x [" + m + ", " + k + "] and y [" + m + ", " + n
                     + "] do not fit arrays of " + x.getSize() + " and " + y.getSize() + " floats");
         }
         int opT = CuBlasOperation.CUBLAS_OP_T.operation();
         int opN = CuBlasOperation.CUBLAS_OP_N.operation();
+        FloatArray bias = biases;
+        if (biases != null && layers > 1) {
+            bias = new FloatArray(n);
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, biases, bias)
+                    .task(task + "_stage_bias", StageKernels::stageFloats, biases, bias, layer, n);
+        }
         if (precision == Precision.HALF) {
+            HalfFloatArray w = weightsHalf;
+            if (layers > 1) {
+                w = new HalfFloatArray(n * k);
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf, w)
+                        .task(task + "_stage", StageKernels::stageHalves, weightsHalf, w, layer, n * k);
+            }
             HalfFloatArray xHalf = new HalfFloatArray(m * k);                     // [m, k] F16
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightHalf)
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, xHalf)
                     .task(task + "_x16", HalfKernels::toHalf, x, xHalf, m * k)
-                    .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, opT, opN, n, m, k, 1f, weightHalf, k,
+                    .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, opT, opN, n, m, k, 1f, w, k,
                             xHalf, k, 0f, y, n);
         } else {
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightFloat)
-                    .libraryTask(task + "_gemm", CuBlas::cublasSgemmTF32, opT, opN, n, m, k, 1f, weightFloat, k,
-                            x, k, 0f, y, n);
+            FloatArray w = weightsFloat;
+            if (layers > 1) {
+                w = new FloatArray(n * k);
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsFloat, w)
+                        .task(task + "_stage", StageKernels::stageFloats, weightsFloat, w, layer, n * k);
+            }
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
+                    .libraryTask(task + "_gemm", CuBlas::cublasSgemmTF32, opT, opN, n, m, k, 1f, w, k, x, k, 0f, y, n);
         }
         if (bias != null) {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, bias)

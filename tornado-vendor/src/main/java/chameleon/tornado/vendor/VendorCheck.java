@@ -34,6 +34,9 @@ import uk.ac.manchester.tornado.cudnn.CuDnn;
  * <pre>VendorCheck [gemm|attention|all] [iters]</pre>
  */
 public final class VendorCheck {
+    /** Layer 0 of a one-layer CublasLinear (its weights are not staged). */
+    private static final uk.ac.manchester.tornado.api.types.arrays.IntArray LAYER0 = new uk.ac.manchester.tornado.api.types.arrays.IntArray(1);
+
     private static final int CALLS_PER_GRAPH = 10;
 
     private VendorCheck() {
@@ -74,14 +77,14 @@ public final class VendorCheck {
         }
         FloatArray y = new FloatArray(m * n);                                      // [m, n]
         long t0 = System.nanoTime();
-        CublasLinear linear = new CublasLinear(weight, Tensor.of(bias, n), precision);
+        CublasLinear linear = new CublasLinear(java.util.List.of(weight), java.util.List.of(Tensor.of(bias, n)), precision);
         double prepMs = (System.nanoTime() - t0) / 1e6;
         String name = "gemm " + m + "x" + n + "x" + k + " " + precision;
 
         // correctness: one call, y back to the host
         TaskGraph g = new TaskGraph("check_" + precision.name().toLowerCase() + "_" + n + "_" + k);
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, x);
-        linear.addTo(g, new GridScheduler(), "lin", x, y, m);
+        linear.addTo(g, new GridScheduler(), "lin", x, y, m, LAYER0);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         double firstMs;
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot())) {
@@ -111,7 +114,7 @@ public final class VendorCheck {
         TaskGraph t = new TaskGraph("time_" + precision.name().toLowerCase() + "_" + n + "_" + k);
         t.transferToDevice(DataTransferMode.FIRST_EXECUTION, x);
         for (int c = 0; c < CALLS_PER_GRAPH; c++) {
-            linear.addTo(t, new GridScheduler(), "lin" + c, x, y, m);
+            linear.addTo(t, new GridScheduler(), "lin" + c, x, y, m, LAYER0);
         }
         t.transferToHost(DataTransferMode.UNDER_DEMAND, y);
         double[] ms = time(t, iters, p -> { });

@@ -2,6 +2,7 @@ package chameleon.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
@@ -24,6 +25,13 @@ public final class StageKernels {
 
     /** dst[i] = stacked[layer[0]·size + i] for i &lt; size. */
     public static void stageFloats(FloatArray stacked, FloatArray dst, IntArray layer, int size) {
+        for (@Parallel int i = 0; i < size; i++) {
+            dst.set(i, stacked.get(layer.get(0) * size + i));
+        }
+    }
+
+    /** dst[i] = stacked[layer[0]·size + i] for i &lt; size (F16 weights). */
+    public static void stageHalves(HalfFloatArray stacked, HalfFloatArray dst, IntArray layer, int size) {
         for (@Parallel int i = 0; i < size; i++) {
             dst.set(i, stacked.get(layer.get(0) * size + i));
         }

@@ -15,9 +15,11 @@ public interface DeviceAttention {
      * Adds the tasks of one attention call.
      *
      * @param q      [lq, heads, d] F32 on the device
-     * @param k      [cap, heads, d] F32 on the device (e.g. a layer's KV cache)
-     * @param v      [cap, heads, d] F32 on the device
-     * @param window {from, to}: the key rows attended to, read on the device at each execution
+     * @param k      [rows, heads, d] F32 on the device (e.g. every layer's KV cache, stacked)
+     * @param v      [rows, heads, d] F32 on the device
+     * @param window {from, to}: the key rows attended to (absolute rows of k, v), read on the device at each
+     *               execution; to − from ≤ cap
+     * @param cap    the longest window (e.g. one layer's cache rows)
      * @param out    [lq, heads, d] F32, written on the device
      */
     void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,

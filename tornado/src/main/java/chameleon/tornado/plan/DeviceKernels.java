@@ -2,10 +2,16 @@ package chameleon.tornado.plan;
 
 import chameleon.tensor.Tensor;
 import java.util.List;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /** Which kernels do the heavy lifting of a device-resident forward: GEMM and attention ({@code --kernels}). */
 public interface DeviceKernels {
-    /** "java" or "vendor", printed with every result. */
+    /** "java" or "vendor" (with the GEMM and attention classes), printed with every result. */
     String name();
 
     /**
@@ -14,25 +20,53 @@ public interface DeviceKernels {
      */
     DeviceLinear linear(List<Tensor> weights, List<Tensor> biases);
 
+    /** Attention over a window of the KV cache chosen at run time. */
     DeviceAttention attention();
 
-    /** Every kernel Java: {@link JavaLinear} and {@link JavaAttention}. */
+    /** Attention whose window always spans all {@code cap} rows (the prompt's cross-attention K/V). */
+    default DeviceAttention crossAttention() {
+        return attention();
+    }
+
+    /** Whether the default device's TornadoVM backend lowers KernelContext MMA (PTX and CUDA do; OpenCL not). */
+    static boolean deviceHasMma() {
+        TornadoVMBackendType t = TornadoExecutionPlan.DEFAULT_DEVICE.getTornadoVMBackend();
+        return t == TornadoVMBackendType.PTX || t == TornadoVMBackendType.CUDA;
+    }
+
+    /**
+     * Every kernel Java. Where the device has tensor cores through TornadoVM (PTX, CUDA): {@link MmaLinear}
+     * (fp16 MMA) and {@link RegAttention} (head dim 128); elsewhere, or with
+     * {@code -Dchameleon.tornado.gemm=parallel}: {@link JavaLinear} and {@link JavaAttention} (fp32).
+     */
     static DeviceKernels java() {
+        boolean mma = deviceHasMma() && !"parallel".equals(System.getProperty("chameleon.tornado.gemm"));
         return new DeviceKernels() {
             @Override
             public String name() {
-                return "java";
+                return mma ? "java (MmaLinear fp16 MMA, RegAttention)" : "java (JavaLinear fp32, JavaAttention)";
             }
 
             @Override
             public DeviceLinear linear(List<Tensor> weights, List<Tensor> biases) {
-                return new JavaLinear(weights, biases);
+                return mma ? new MmaLinear(weights, biases, MmaLinear.Block.fromSystemProperty())
+                        : new JavaLinear(weights, biases);
             }
 
             @Override
             public DeviceAttention attention() {
-                return new JavaAttention();
+                return mma ? new RegAttentionOrTiled() : new JavaAttention();
             }
         };
+    }
+
+    /** {@link RegAttention} at head dim 128, the tiled kernel otherwise. */
+    final class RegAttentionOrTiled implements DeviceAttention {
+        @Override
+        public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
+                          IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale) {
+            DeviceAttention a = d == 128 ? new RegAttention() : new JavaAttention();
+            a.addTo(graph, grids, task, q, k, v, window, out, lq, cap, heads, d, scale);
+        }
     }
 }

@@ -136,10 +136,11 @@ public final class DitGraphs implements AutoCloseable {
 
         GridScheduler grids = new GridScheduler();
         DeviceAttention attention = kernels.attention();
+        DeviceAttention crossAttention = kernels.crossAttention();
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         graphs.add(contextGraph(blocks, kernels, grids).snapshot());
         graphs.add(inputGraph(model, kernels, grids).snapshot());
-        graphs.add(blockGraph(blocks, kernels, attention, grids).snapshot());
+        graphs.add(blockGraph(blocks, kernels, attention, crossAttention, grids).snapshot());
         graphs.add(headGraph(model.head(), kernels, grids).snapshot());
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withGridScheduler(grids);
     }
@@ -249,7 +250,7 @@ public final class DitGraphs implements AutoCloseable {
     }
 
     private TaskGraph blockGraph(List<WanAttentionBlock> blocks, DeviceKernels kernels, DeviceAttention attention,
-                                 GridScheduler grids) {
+                                 DeviceAttention crossAttention, GridScheduler grids) {
         int rows = dims.rows(), dim = dims.dim(), heads = dims.heads(), hd = dims.headDim(), ffn = dims.ffn();
         int tpf = dims.tokensPerFrame(), cap = dims.cacheRows(), layers = dims.layers(), t = dims.textLen();
         float eps = eps(blocks);
@@ -316,7 +317,7 @@ public final class DitGraphs implements AutoCloseable {
                 .task("roll_v_in", RowKernels::moveRows, roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)
                 .task("write_k", RowKernels::moveRows, ks, kCache, blockParams, ZERO, ROW, ROWS, dim, rows)
                 .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
-        attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, layers * cap, heads, hd, scale);
+        attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, cap, heads, hd, scale);
         o.addTo(g, grids, "o", att, proj, rows, blockParams);
         g.task("gate1", RowKernels::addGatedFrames, x, proj, mod, e0, 6, 2, rows, dim, tpf);
         // x += CrossAttn(norm3(x), context)
@@ -326,7 +327,7 @@ public final class DitGraphs implements AutoCloseable {
             crossIn = h;
         }
         project(g, grids, cq, "cross_q", crossIn, crossNorm ? att : qs, crossNormQ, qs, crossNorm, eps);
-        attention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, layers * t, heads, hd, scale);
+        crossAttention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, t, heads, hd, scale);
         co.addTo(g, grids, "cross_o", att, proj, rows, blockParams);
         g.task("cross_add", RowKernels::add, x, proj, rows * dim)
                 // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))

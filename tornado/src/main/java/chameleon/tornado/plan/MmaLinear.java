@@ -182,6 +182,7 @@ public final class MmaLinear implements DeviceLinear {
     }
 
     /** How many layers' weights this holds. */
+    @Override
     public int layers() {
         return layers;
     }
@@ -192,7 +193,6 @@ public final class MmaLinear implements DeviceLinear {
     }
 
     /** {@link #addTo(TaskGraph, GridScheduler, String, FloatArray, FloatArray, int, IntArray)} for layer 0. */
-    @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m) {
         IntArray layer = IntArray.fromElements(0);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, layer);
@@ -204,6 +204,7 @@ public final class MmaLinear implements DeviceLinear {
      *
      * @param layer {ℓ, …}: uploaded by the graph every execution, or already on the device
      */
+    @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer) {
         if (m % block.bm != 0 || m <= 0) {
             throw new IllegalArgumentException("MmaLinear rows " + m + " must be a positive multiple of " + block.bm);

@@ -1,0 +1,35 @@
+package chameleon.tornado.vendor;
+
+import chameleon.tensor.Tensor;
+import chameleon.tornado.plan.DeviceAttention;
+import chameleon.tornado.plan.DeviceKernels;
+import chameleon.tornado.plan.DeviceLinear;
+import java.util.List;
+
+/**
+ * {@code --kernels vendor}: GEMM through cuBLAS ({@link CublasLinear}, F16 operands, F32 accumulate) and attention
+ * through cuDNN's fused SDPA ({@link CudnnAttention}) as TornadoVM library tasks on TornadoVM's own device buffers;
+ * every other op stays a Java kernel. Needs TornadoVM's CUDA backend with the tornado.cublas and tornado.cudnn
+ * modules (the constructors say so otherwise).
+ */
+public final class VendorKernels implements DeviceKernels {
+    @Override
+    public String name() {
+        return "vendor (cuBLAS GemmEx F16→F32, cuDNN SDPA F16)";
+    }
+
+    @Override
+    public DeviceLinear linear(List<Tensor> weights, List<Tensor> biases) {
+        return new CublasLinear(weights, biases, CublasLinear.Precision.HALF);
+    }
+
+    @Override
+    public DeviceAttention attention() {
+        return new CudnnAttention(CudnnAttention.Keys.WINDOW);
+    }
+
+    @Override
+    public DeviceAttention crossAttention() {
+        return new CudnnAttention(CudnnAttention.Keys.FULL);
+    }
+}

@@ -160,7 +160,7 @@ public final class GpuBench {
             KvPlacement first = new KvPlacement.Stream(condFrames * tokensPerFrame);
             Tensor out;
             double firstS;
-            backend.reset();
+            reset(backend, dit);
             if (resident) {
                 // the real prefill (cond frames at t=0) is the first forward: graphs, JIT and weight upload included
                 long tp = System.nanoTime();
@@ -183,8 +183,8 @@ public final class GpuBench {
             RESULT.putIfAbsent("first_forward_s", firstS);
             put("first_forward_finite", finite(out));
             put("first_forward_mean_abs", meanAbs(out)); // compare --backend cpu vs tornado (same seed)
-            put("first_forward_profile", backend.report());
-            System.out.print("profile of the first forward (plans, JIT, weight upload included):\n" + backend.report());
+            put("first_forward_profile", report(backend, dit));
+            System.out.print("profile of the first forward (plans, JIT, weight upload included):\n" + report(backend, dit));
             partial("first_forward");
 
             steady("first_chunk_window", dit, backend, latents, condFrames, first, context, cache, iters, firstFlops,
@@ -212,7 +212,7 @@ public final class GpuBench {
                 if (chunk && !overBudget()) {
                     int start = windowFrames * tokensPerFrame;
                     KvPlacement next = new KvPlacement.Stream(start);
-                    backend.reset();
+                    reset(backend, dit);
                     long tc = System.nanoTime();
                     int done = 0;
                     for (int s = 0; s < 5 && !overBudget(); s++) {
@@ -231,8 +231,8 @@ public final class GpuBench {
                     } else {
                         put("chunk_incomplete", done + " of 5 forwards in " + round(cs, 3) + " s (budget)");
                     }
-                    put("chunk_profile", backend.report());
-                    System.out.print("profile of one chunk (5 forwards, full window):\n" + backend.report());
+                    put("chunk_profile", report(backend, dit));
+                    System.out.print("profile of one chunk (5 forwards, full window):\n" + report(backend, dit));
                     partial("chunk");
                 }
             }
@@ -252,11 +252,23 @@ public final class GpuBench {
         System.exit(RESULT.containsKey("error") ? 1 : 0);
     }
 
+    private static void reset(ProfilingBackend backend, DitForward dit) {
+        backend.reset();
+        if (dit instanceof ResidentDit r) {
+            r.resetProfile();
+        }
+    }
+
+    /** The per-op profile (op by op) or the resident graphs' per-task profile (-Dchameleon.tornado.profile=true). */
+    private static String report(ProfilingBackend backend, DitForward dit) {
+        return dit instanceof ResidentDit r ? r.profileReport() : backend.report();
+    }
+
     private static void steady(String key, DitForward dit, ProfilingBackend backend, Tensor latents,
                                int ropeStart, KvPlacement placement, Tensor context, KvCache cache, int iters,
                                double flops, int layers) {
         List<Double> times = new ArrayList<>();
-        backend.reset();
+        reset(backend, dit);
         for (int i = 0; i < iters && !overBudget(); i++) {
             long t = System.nanoTime();
             dit.forward(latents, new long[] {936, 936, 936}, ropeStart, placement, context, cache,
@@ -278,8 +290,8 @@ public final class GpuBench {
         if (extrapolate) {
             put(key + "_median_s_extrapolated_30_layers", round(med / layers * 30, 3));
         }
-        put(key + "_profile", backend.report());
-        System.out.print("profile of " + times.size() + " forwards, " + key + ":\n" + backend.report());
+        put(key + "_profile", report(backend, dit));
+        System.out.print("profile of " + times.size() + " forwards, " + key + ":\n" + report(backend, dit));
         partial(key);
     }
 

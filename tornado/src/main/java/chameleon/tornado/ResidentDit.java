@@ -176,6 +176,17 @@ public final class ResidentDit implements DitForward, AutoCloseable {
         }
     }
 
+    /** Per-graph and per-task times since {@link #resetProfile()}, with {@code -Dchameleon.tornado.profile=true}. */
+    public synchronized String profileReport() {
+        return graphs == null ? "" : graphs.profileReport();
+    }
+
+    public synchronized void resetProfile() {
+        if (graphs != null) {
+            graphs.resetProfile();
+        }
+    }
+
     private static int roundUp(int v, int multiple) {
         return (v + multiple - 1) / multiple * multiple;
     }

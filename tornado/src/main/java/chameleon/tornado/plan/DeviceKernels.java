@@ -37,10 +37,10 @@ public interface DeviceKernels {
     /**
      * Every kernel Java. Where the device has tensor cores through TornadoVM (PTX, CUDA): {@link MmaLinear}
      * (fp16 MMA) and {@link RegAttention} (head dim 128); elsewhere, or with
-     * {@code -Dchameleon.tornado.gemm=parallel}: {@link JavaLinear} and {@link JavaAttention} (fp32).
+     * {@code -Dchameleon.tornado.resident.gemm=fp32}: {@link JavaLinear} and {@link JavaAttention} (fp32).
      */
     static DeviceKernels java() {
-        boolean mma = deviceHasMma() && !"parallel".equals(System.getProperty("chameleon.tornado.gemm"));
+        boolean mma = deviceHasMma() && !"fp32".equals(System.getProperty("chameleon.tornado.resident.gemm"));
         return new DeviceKernels() {
             @Override
             public String name() {

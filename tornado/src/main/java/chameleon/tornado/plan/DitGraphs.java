@@ -11,13 +11,18 @@ import chameleon.tornado.kernels.RowKernels;
 import chameleon.tornado.kernels.StageKernels;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -102,6 +107,11 @@ public final class DitGraphs implements AutoCloseable {
 
     private final TornadoExecutionPlan plan;
     private final TornadoExecutionResult[] last = new TornadoExecutionResult[4];
+    // -Dchameleon.tornado.profile=true: device kernel time per task and host time per graph, summed.
+    private final boolean profiling = Boolean.getBoolean("chameleon.tornado.profile");
+    private final Map<String, long[]> taskNanos = new TreeMap<>();   // task → {latest kernel ns}
+    private final Map<String, long[]> graphNanos = new TreeMap<>();  // graph → {wall ns, calls}
+    private static final Pattern TASK_TIME = Pattern.compile("\"([^\"]+)\": \\{[^{}]*?\"TASK_KERNEL_TIME\": \"(\\d+)\"");
 
     public DitGraphs(CausalWanModel model, Dims dims, DeviceKernels kernels) {
         this.dims = dims;
@@ -142,7 +152,10 @@ public final class DitGraphs implements AutoCloseable {
         graphs.add(inputGraph(model, kernels, grids).snapshot());
         graphs.add(blockGraph(blocks, kernels, attention, crossAttention, grids).snapshot());
         graphs.add(headGraph(model.head(), kernels, grids).snapshot());
-        plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withGridScheduler(grids);
+        TornadoExecutionPlan p = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
+        // (TornadoVM refuses a scheduler without grids: vendor kernels register none.)
+        p = grids.keySet().isEmpty() ? p : p.withGridScheduler(grids);
+        plan = profiling ? p.withProfiler(ProfilerMode.SILENT) : p;
     }
 
     private static String name(String graph) {
@@ -399,7 +412,7 @@ public final class DitGraphs implements AutoCloseable {
         contextParams.set(ROW, layer * t);
         contextParams.set(ROWS, t);
         contextParams.set(ZERO, 0);
-        last[CONTEXT] = plan.withGraph(CONTEXT).execute();
+        last[CONTEXT] = execute(CONTEXT, "context");
     }
 
     /**
@@ -422,7 +435,7 @@ public final class DitGraphs implements AutoCloseable {
         HostCopy.put(cosT, cos);
         sin.init(0f);
         HostCopy.put(sinT, sin);
-        last[INPUT] = plan.withGraph(INPUT).execute();
+        last[INPUT] = execute(INPUT, "input");
     }
 
     /** Runs block {@code layer} with the KV row moves given in layer-local rows. */
@@ -439,12 +452,12 @@ public final class DitGraphs implements AutoCloseable {
         window.set(1, base + move.window().to());
         crossWindow.set(0, layer * dims.textLen());
         crossWindow.set(1, (layer + 1) * dims.textLen());
-        last[BLOCK] = plan.withGraph(BLOCK).execute();
+        last[BLOCK] = execute(BLOCK, "block");
     }
 
     /** Runs the head; returns its output rows [n, outCols]. */
     public Tensor runHead(int n) {
-        last[HEAD] = plan.withGraph(HEAD).execute();
+        last[HEAD] = execute(HEAD, "head");
         Tensor r = Tensor.zeros(n, dims.outCols());
         HostCopy.get(out, r);
         return r;
@@ -480,6 +493,47 @@ public final class DitGraphs implements AutoCloseable {
         java.lang.foreign.MemorySegment.copy(crossK.getSegment(), offset, k.segment(), 0, (long) t * dim * Float.BYTES);
         java.lang.foreign.MemorySegment.copy(crossV.getSegment(), offset, v.segment(), 0, (long) t * dim * Float.BYTES);
         return new Tensor[] {k, v};
+    }
+
+    private TornadoExecutionResult execute(int graph, String name) {
+        long t0 = System.nanoTime();
+        TornadoExecutionResult r = plan.withGraph(graph).execute();
+        if (profiling) {
+            long[] g = graphNanos.computeIfAbsent(name, k -> new long[2]);
+            g[0] += System.nanoTime() - t0;
+            g[1]++;
+            Matcher m = TASK_TIME.matcher(r.getProfilerResult().getProfileLog());
+            while (m.find()) {
+                String task = m.group(1);
+                // TornadoVM's log holds the task's latest kernel time (not a sum): keep the latest
+                long[] t = taskNanos.computeIfAbsent(task.substring(task.indexOf('.') + 1), k -> new long[2]);
+                t[0] = Long.parseLong(m.group(2));
+            }
+        }
+        return r;
+    }
+
+    /**
+     * With {@code -Dchameleon.tornado.profile=true}: host wall time per graph since {@link #resetProfile()} and each
+     * task's device kernel time in its latest execution (a block task runs once per layer); empty otherwise.
+     */
+    public String profileReport() {
+        if (!profiling) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("graph (host wall)           calls     total ms\n");
+        graphNanos.forEach((k, v) -> b.append(String.format(java.util.Locale.ROOT, "  %-24s %8d %12.2f%n", k, v[1], v[0] / 1e6)));
+        b.append("task (device kernel time of its latest execution)      ms\n");
+        taskNanos.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+                .forEach(e -> b.append(String.format(java.util.Locale.ROOT, "  %-40s %12.3f%n", e.getKey(),
+                        e.getValue()[0] / 1e6)));
+        return b.toString();
+    }
+
+    /** Starts the profile afresh. */
+    public void resetProfile() {
+        graphNanos.clear();
+        taskNanos.clear();
     }
 
     /** Brings the device KV and cross caches to the host arrays. */

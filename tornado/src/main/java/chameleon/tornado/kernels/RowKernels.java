@@ -1,5 +1,6 @@
 package chameleon.tornado.kernels;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -15,51 +16,65 @@ public final class RowKernels {
     private RowKernels() {
     }
 
-    /** y[r] = (x[r] − mean)·rsqrt(var + eps)·w + b; pass w = 1, b = 0 for no affine. */
-    public static void layerNorm(FloatArray x, FloatArray w, FloatArray b, FloatArray y, int m, int n, float eps) {
-        for (@Parallel int r = 0; r < m; r++) {
-            int o = r * n;
-            float sum = 0f;
-            for (int c = 0; c < n; c++) {
-                sum += x.get(o + c);
-            }
-            float mean = sum / n;
-            float ss = 0f;
-            for (int c = 0; c < n; c++) {
-                float t = x.get(o + c) - mean;
-                ss += t * t;
-            }
-            float inv = 1f / TornadoMath.sqrt(ss / n + eps);
-            for (int c = 0; c < n; c++) {
-                y.set(o + c, (x.get(o + c) - mean) * inv * w.get(c) + b.get(c));
-            }
+    /** Threads of the work group that normalises one row ({@link #layerNorm}, {@link #rmsNorm}). */
+    public static final int NORM_THREADS = 256;
+
+    /**
+     * y[r] = (x[r] − mean)·rsqrt(var + eps)·w + b; pass w = 1, b = 0 for no affine. A KernelContext kernel: one
+     * work group of {@link #NORM_THREADS} threads a row (global size rows·NORM_THREADS), strided coalesced
+     * reads and a tree sum in local memory for the mean, then for the variance of the centred values. A
+     * thread per row would issue its 3n loads one after another and leave the GPU idle.
+     */
+    public static void layerNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray b, FloatArray y, int n,
+                                 float eps) {
+        int o = ctx.groupIdx * n;
+        int tid = ctx.localIdx;
+        float[] part = ctx.allocateFloatLocalArray(NORM_THREADS);
+        float s = 0f;
+        for (int c = tid; c < n; c += NORM_THREADS) {
+            s += x.get(o + c);
+        }
+        float mean = groupSum(ctx, part, tid, s) / n;
+        float ss = 0f;
+        for (int c = tid; c < n; c += NORM_THREADS) {
+            float t = x.get(o + c) - mean;
+            ss += t * t;
+        }
+        float inv = 1f / TornadoMath.sqrt(groupSum(ctx, part, tid, ss) / n + eps);
+        for (int c = tid; c < n; c += NORM_THREADS) {
+            y.set(o + c, (x.get(o + c) - mean) * inv * w.get(c) + b.get(c));
         }
     }
 
-    /** y[r] = x[r]·rsqrt(mean(x[r]²) + eps)·w; pass w = 1 for none. */
-    public static void rmsNorm(FloatArray x, FloatArray w, FloatArray y, int m, int n, float eps) {
-        for (@Parallel int r = 0; r < m; r++) {
-            int o = r * n;
-            float ss = 0f;
-            for (int c = 0; c < n; c++) {
-                float v = x.get(o + c);
-                ss += v * v;
-            }
-            float inv = 1f / TornadoMath.sqrt(ss / n + eps);
-            for (int c = 0; c < n; c++) {
-                y.set(o + c, x.get(o + c) * inv * w.get(c));
-            }
+    /** y[r] = x[r]·rsqrt(mean(x[r]²) + eps)·w; pass w = 1 for none. Work group per row, as {@link #layerNorm}. */
+    public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray y, int n, float eps) {
+        int o = ctx.groupIdx * n;
+        int tid = ctx.localIdx;
+        float[] part = ctx.allocateFloatLocalArray(NORM_THREADS);
+        float ss = 0f;
+        for (int c = tid; c < n; c += NORM_THREADS) {
+            float v = x.get(o + c);
+            ss += v * v;
+        }
+        float inv = 1f / TornadoMath.sqrt(groupSum(ctx, part, tid, ss) / n + eps);
+        for (int c = tid; c < n; c += NORM_THREADS) {
+            y.set(o + c, x.get(o + c) * inv * w.get(c));
         }
     }
 
-    /** In place: y[r, c] += b[c] over [m, n] (the bias epilogue of a GEMM that has none). */
-    public static void addBias(FloatArray y, FloatArray b, int m, int n) {
-        for (@Parallel int r = 0; r < m; r++) {
-            for (@Parallel int c = 0; c < n; c++) {
-                int i = r * n + c;
-                y.set(i, y.get(i) + b.get(c));
+    /** The sum of every thread's {@code value} in the work group (tree in local memory); all threads get it. */
+    private static float groupSum(KernelContext ctx, float[] part, int tid, float value) {
+        part[tid] = value;
+        ctx.localBarrier();
+        for (int stride = NORM_THREADS / 2; stride > 0; stride /= 2) {
+            if (tid < stride) {
+                part[tid] += part[tid + stride];
             }
+            ctx.localBarrier();
         }
+        float total = part[0];
+        ctx.localBarrier();
+        return total;
     }
 
     /** In place: x[r, c] = x[r, c]·(1 + scale[g, c]) + shift[g, c], g = r / rowsPerGroup. */
@@ -172,16 +187,25 @@ public final class RowKernels {
         }
     }
 
+    /** Floats each thread of {@link #moveRows} copies (rows must be a multiple of it). */
+    public static final int MOVE_UNIT = 8;
+
     /**
      * Row moves decided at run time: rows [plan[srcAt], +plan[countAt]) of src go to rows from
-     * plan[dstAt] of dst, {@code rowSize} floats a row; the grid covers {@code maxRows} rows and idles past
-     * the count. Source and destination must not overlap (stage through a scratch buffer).
+     * plan[dstAt] of dst, {@code rowSize} floats a row; the grid covers {@code maxRows} rows, {@link #MOVE_UNIT}
+     * floats a thread, and idles past the count (most calls move nothing: the roll happens once per chunk).
+     * Source and destination must not overlap (stage through a scratch buffer).
      */
     public static void moveRows(FloatArray src, FloatArray dst, IntArray plan, int srcAt, int dstAt, int countAt,
                                 int rowSize, int maxRows) {
-        for (@Parallel int i = 0; i < maxRows * rowSize; i++) {
-            if (i < plan.get(countAt) * rowSize) {
-                dst.set(plan.get(dstAt) * rowSize + i, src.get(plan.get(srcAt) * rowSize + i));
+        for (@Parallel int i = 0; i < maxRows * (rowSize / MOVE_UNIT); i++) {
+            int e = i * MOVE_UNIT;
+            if (e < plan.get(countAt) * rowSize) {
+                int s = plan.get(srcAt) * rowSize + e;
+                int d = plan.get(dstAt) * rowSize + e;
+                for (int u = 0; u < MOVE_UNIT; u++) {
+                    dst.set(d + u, src.get(s + u));
+                }
             }
         }
     }

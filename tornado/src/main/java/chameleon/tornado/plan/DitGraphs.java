@@ -117,6 +117,9 @@ public final class DitGraphs implements AutoCloseable {
         this.dims = dims;
         this.kernels = kernels.name();
         int rows = dims.rows(), dim = dims.dim(), t = dims.textLen(), layers = dims.layers();
+        if (dim % RowKernels.MOVE_UNIT != 0) {
+            throw new IllegalArgumentException("dim " + dim + " must be a multiple of " + RowKernels.MOVE_UNIT + " (row moves)");
+        }
         long cacheFloats = (long) layers * dims.cacheRows() * dim;
         if (cacheFloats > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a KV cache of " + layers + " layers × " + dims.cacheRows() + " rows × "
@@ -224,8 +227,8 @@ public final class DitGraphs implements AutoCloseable {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, crossK, crossV, projected, normed, normK, normKLayer);
         kProj.addTo(g, grids, "k", context, projected, contextRows, contextParams);
         if (norm) {
-            g.task("norm_k_stage", StageKernels::stageFloats, normK, normKLayer, contextParams, dim)
-                    .task("norm_k", RowKernels::rmsNorm, projected, normKLayer, normed, contextRows, dim, eps(blocks))
+            g.task("norm_k_stage", StageKernels::stageFloats, normK, normKLayer, contextParams, dim);
+            NormTasks.rmsNorm(g, grids, "norm_k", projected, normKLayer, normed, contextRows, dim, eps(blocks))
                     .task("store_k", RowKernels::moveRows, normed, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
         } else {
             g.task("store_k", RowKernels::moveRows, projected, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
@@ -313,9 +316,9 @@ public final class DitGraphs implements AutoCloseable {
                 .task("stage_norm_k", StageKernels::stageFloats, normKAll, normK, blockParams, dim)
                 .task("stage_cross_norm_q", StageKernels::stageFloats, crossNormQAll, crossNormQ, blockParams, dim)
                 .task("stage_norm3_w", StageKernels::stageFloats, norm3WAll, norm3W, blockParams, dim)
-                .task("stage_norm3_b", StageKernels::stageFloats, norm3BAll, norm3B, blockParams, dim)
-                // self-attention input: LN(x)·(1 + scale₁) + shift₁
-                .task("norm1", RowKernels::layerNorm, x, ones, zeros, h, rows, dim, eps)
+                .task("stage_norm3_b", StageKernels::stageFloats, norm3BAll, norm3B, blockParams, dim);
+        // self-attention input: LN(x)·(1 + scale₁) + shift₁
+        NormTasks.layerNorm(g, grids, "norm1", x, ones, zeros, h, rows, dim, eps)
                 .task("modulate1", RowKernels::modulateFrames, h, mod, e0, 6, 0, 1, rows, dim, tpf);
         // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v
         project(g, grids, q, "q", h, qkNorm ? att : qs, normQ, qs, qkNorm, eps);
@@ -336,15 +339,15 @@ public final class DitGraphs implements AutoCloseable {
         // x += CrossAttn(norm3(x), context)
         FloatArray crossIn = x;
         if (norm3) {
-            g.task("norm3", RowKernels::layerNorm, x, norm3W, norm3B, h, rows, dim, eps);
+            NormTasks.layerNorm(g, grids, "norm3", x, norm3W, norm3B, h, rows, dim, eps);
             crossIn = h;
         }
         project(g, grids, cq, "cross_q", crossIn, crossNorm ? att : qs, crossNormQ, qs, crossNorm, eps);
         crossAttention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, t, heads, hd, scale);
         co.addTo(g, grids, "cross_o", att, proj, rows, blockParams);
-        g.task("cross_add", RowKernels::add, x, proj, rows * dim)
-                // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
-                .task("norm2", RowKernels::layerNorm, x, ones, zeros, h, rows, dim, eps)
+        g.task("cross_add", RowKernels::add, x, proj, rows * dim);
+        // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
+        NormTasks.layerNorm(g, grids, "norm2", x, ones, zeros, h, rows, dim, eps)
                 .task("modulate2", RowKernels::modulateFrames, h, mod, e0, 6, 3, 4, rows, dim, tpf);
         ffnIn.addTo(g, grids, "ffn0", h, u, rows, blockParams);
         g.task("gelu", RowKernels::geluTanh, u, rows * ffn);
@@ -359,7 +362,7 @@ public final class DitGraphs implements AutoCloseable {
                          FloatArray weight, FloatArray y, boolean norm, float eps) {
         proj.addTo(g, grids, task, in, raw, dims.rows(), blockParams);
         if (norm) {
-            g.task(task + "_norm", RowKernels::rmsNorm, raw, weight, y, dims.rows(), dims.dim(), eps);
+            NormTasks.rmsNorm(g, grids, task + "_norm", raw, weight, y, dims.rows(), dims.dim(), eps);
         }
     }
 
@@ -377,8 +380,8 @@ public final class DitGraphs implements AutoCloseable {
         IntArray layer0 = new IntArray(1);
         TaskGraph g = new TaskGraph(headName)
                 .consumeFromDevice(blockName, x, eHead, crossK, crossV)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, ones, zeros, h, layer0, out)
-                .task("norm", RowKernels::layerNorm, x, ones, zeros, h, rows, dim, head.eps())
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, ones, zeros, h, layer0, out);
+        NormTasks.layerNorm(g, grids, "norm", x, ones, zeros, h, rows, dim, head.eps())
                 .task("modulate", RowKernels::modulateFrames, h, mod, eHead, 1, 0, 1, rows, dim, dims.tokensPerFrame());
         proj.addTo(g, grids, "head", h, out, rows, layer0);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, out)

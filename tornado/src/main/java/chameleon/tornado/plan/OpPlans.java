@@ -28,9 +28,9 @@ public final class OpPlans {
             FloatArray x = new FloatArray(m * n), w = new FloatArray(n), b = new FloatArray(n), y = new FloatArray(m * n);
             TaskGraph g = graph("layerNorm")
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w, b)
-                    .task("layerNorm", RowKernels::layerNorm, x, w, b, y, m, n, eps)
+                    .task("layerNorm", RowKernels::layerNorm, new KernelContext(), x, w, b, y, n, eps)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
-            return new LayerNorm(x, w, b, y, Plan.of(g));
+            return new LayerNorm(x, w, b, y, Plan.of(g, "layerNorm", NormTasks.grid(m)));
         }
     }
 
@@ -40,9 +40,9 @@ public final class OpPlans {
             FloatArray x = new FloatArray(m * n), w = new FloatArray(n), y = new FloatArray(m * n);
             TaskGraph g = graph("rmsNorm")
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w)
-                    .task("rmsNorm", RowKernels::rmsNorm, x, w, y, m, n, eps)
+                    .task("rmsNorm", RowKernels::rmsNorm, new KernelContext(), x, w, y, n, eps)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
-            return new RmsNorm(x, w, y, Plan.of(g));
+            return new RmsNorm(x, w, y, Plan.of(g, "rmsNorm", NormTasks.grid(m)));
         }
     }
 

@@ -77,6 +77,16 @@ public final class RowKernels {
         return total;
     }
 
+    /** In place: y[r, c] += b[c] over [m, n] (the bias epilogue of a GEMM that has none). */
+    public static void addBias(FloatArray y, FloatArray b, int m, int n) {
+        for (@Parallel int r = 0; r < m; r++) {
+            for (@Parallel int c = 0; c < n; c++) {
+                int i = r * n + c;
+                y.set(i, y.get(i) + b.get(c));
+            }
+        }
+    }
+
     /** In place: x[r, c] = x[r, c]·(1 + scale[g, c]) + shift[g, c], g = r / rowsPerGroup. */
     public static void modulate(FloatArray x, FloatArray shift, FloatArray scale, int m, int n, int rowsPerGroup) {
         for (@Parallel int r = 0; r < m; r++) {

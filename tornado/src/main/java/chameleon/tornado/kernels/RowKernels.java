@@ -16,7 +16,7 @@ public final class RowKernels {
     private RowKernels() {
     }
 
-    /** Threads of the work group that normalises one row ({@link #layerNorm}, {@link #rmsNorm}). */
+    /** Threads of the work group that normalises one row ({@link #layerNorm}, {@link #rmsNorm}; written as 256 there). */
     public static final int NORM_THREADS = 256;
 
     /**
@@ -27,21 +27,40 @@ public final class RowKernels {
      */
     public static void layerNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray b, FloatArray y, int n,
                                  float eps) {
+        // (The tree sums are written out in each kernel: a local array passed to a helper method compiles to
+        // an invalid address on TornadoVM's CUDA backend.)
         int o = ctx.groupIdx * n;
         int tid = ctx.localIdx;
-        float[] part = ctx.allocateFloatLocalArray(NORM_THREADS);
+        float[] part = ctx.allocateFloatLocalArray(256);
         float s = 0f;
-        for (int c = tid; c < n; c += NORM_THREADS) {
+        for (int c = tid; c < n; c += 256) {
             s += x.get(o + c);
         }
-        float mean = groupSum(ctx, part, tid, s) / n;
+        part[tid] = s;
+        ctx.localBarrier();
+        for (int stride = 128; stride > 0; stride /= 2) {
+            if (tid < stride) {
+                part[tid] += part[tid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float mean = part[0] / n;
+        ctx.localBarrier();
         float ss = 0f;
-        for (int c = tid; c < n; c += NORM_THREADS) {
+        for (int c = tid; c < n; c += 256) {
             float t = x.get(o + c) - mean;
             ss += t * t;
         }
-        float inv = 1f / TornadoMath.sqrt(groupSum(ctx, part, tid, ss) / n + eps);
-        for (int c = tid; c < n; c += NORM_THREADS) {
+        part[tid] = ss;
+        ctx.localBarrier();
+        for (int stride = 128; stride > 0; stride /= 2) {
+            if (tid < stride) {
+                part[tid] += part[tid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
+        for (int c = tid; c < n; c += 256) {
             y.set(o + c, (x.get(o + c) - mean) * inv * w.get(c) + b.get(c));
         }
     }
@@ -50,31 +69,24 @@ public final class RowKernels {
     public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray y, int n, float eps) {
         int o = ctx.groupIdx * n;
         int tid = ctx.localIdx;
-        float[] part = ctx.allocateFloatLocalArray(NORM_THREADS);
+        float[] part = ctx.allocateFloatLocalArray(256);
         float ss = 0f;
-        for (int c = tid; c < n; c += NORM_THREADS) {
+        for (int c = tid; c < n; c += 256) {
             float v = x.get(o + c);
             ss += v * v;
         }
-        float inv = 1f / TornadoMath.sqrt(groupSum(ctx, part, tid, ss) / n + eps);
-        for (int c = tid; c < n; c += NORM_THREADS) {
-            y.set(o + c, x.get(o + c) * inv * w.get(c));
-        }
-    }
-
-    /** The sum of every thread's {@code value} in the work group (tree in local memory); all threads get it. */
-    private static float groupSum(KernelContext ctx, float[] part, int tid, float value) {
-        part[tid] = value;
+        part[tid] = ss;
         ctx.localBarrier();
-        for (int stride = NORM_THREADS / 2; stride > 0; stride /= 2) {
+        for (int stride = 128; stride > 0; stride /= 2) {
             if (tid < stride) {
                 part[tid] += part[tid + stride];
             }
             ctx.localBarrier();
         }
-        float total = part[0];
-        ctx.localBarrier();
-        return total;
+        float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
+        for (int c = tid; c < n; c += 256) {
+            y.set(o + c, x.get(o + c) * inv * w.get(c));
+        }
     }
 
     /** In place: y[r, c] += b[c] over [m, n] (the bias epilogue of a GEMM that has none). */

@@ -129,39 +129,43 @@ public final class MmaLinear implements DeviceLinear {
      * (zeros in the padding); returns the largest |fp16(w) − w|.
      */
     private double putTiles(Tensor weight, int base) {
+        // Row pairs write disjoint ints of wt: converted in parallel (a 5B-parameter model is 5·10⁹ conversions).
+        return java.util.stream.IntStream.range(0, (n + 1) / 2).parallel()
+                .mapToDouble(pair -> putPair(weight, base, 2 * pair))
+                .max().orElse(0);
+    }
+
+    /** Rows c and c + 1 of the weight into their B tiles; returns their largest |fp16(w) − w|. */
+    private double putPair(Tensor weight, int base, int c) {
         int kSteps = kPad / block.bk;
         int slabs = block.bk / 16;
         int subs = block.bn / 8;
         float[] row0 = new float[k];
         float[] row1 = new float[k];
         double worst = 0;
-        for (int c = 0; c < n; c += 2) {
-            weight.readFloats((long) c * k, row0, 0, k);
-            if (c + 1 < n) {
-                weight.readFloats((long) (c + 1) * k, row1, 0, k);
-            } else {
-                java.util.Arrays.fill(row1, 0f);
+        weight.readFloats((long) c * k, row0, 0, k);
+        if (c + 1 < n) {
+            weight.readFloats((long) (c + 1) * k, row1, 0, k);
+        }
+        int cb = c / block.bn;
+        int inBlock = c - cb * block.bn;
+        int sub = inBlock >> 3;
+        int pair = (inBlock & 7) >> 1;
+        for (int kk = 0; kk < k; kk++) {
+            float v0 = row0[kk];
+            float v1 = row1[kk];
+            if (!(Math.abs(v0) <= F16_MAX) || !(Math.abs(v1) <= F16_MAX)) {
+                throw new IllegalArgumentException("weight " + weight.shape() + " value "
+                        + (Math.abs(v0) <= F16_MAX ? v1 : v0) + " at row " + c + ", column " + kk
+                        + " is outside the fp16 range (|w| ≤ 65504): MmaLinear cannot hold it");
             }
-            int cb = c / block.bn;
-            int inBlock = c - cb * block.bn;
-            int sub = inBlock >> 3;
-            int pair = (inBlock & 7) >> 1;
-            for (int kk = 0; kk < k; kk++) {
-                float v0 = row0[kk];
-                float v1 = row1[kk];
-                if (!(Math.abs(v0) <= F16_MAX) || !(Math.abs(v1) <= F16_MAX)) {
-                    throw new IllegalArgumentException("weight " + weight.shape() + " value "
-                            + (Math.abs(v0) <= F16_MAX ? v1 : v0) + " at row " + c + ", column " + kk
-                            + " is outside the fp16 range (|w| ≤ 65504): MmaLinear cannot hold it");
-                }
-                short h0 = Float.floatToFloat16(v0);
-                short h1 = Float.floatToFloat16(v1);
-                worst = Math.max(worst, Math.max(Math.abs(Float.float16ToFloat(h0) - v0), Math.abs(Float.float16ToFloat(h1) - v1)));
-                int ks = kk / block.bk;
-                int inStep = kk - ks * block.bk;
-                int at = ((((cb * kSteps + ks) * slabs + (inStep >> 4)) * subs + sub) * 16 + (inStep & 15)) * 4 + pair;
-                wt.set(base + at, (h0 & 0xffff) | (h1 & 0xffff) << 16);
-            }
+            short h0 = Float.floatToFloat16(v0);
+            short h1 = Float.floatToFloat16(v1);
+            worst = Math.max(worst, Math.max(Math.abs(Float.float16ToFloat(h0) - v0), Math.abs(Float.float16ToFloat(h1) - v1)));
+            int ks = kk / block.bk;
+            int inStep = kk - ks * block.bk;
+            int at = ((((cb * kSteps + ks) * slabs + (inStep >> 4)) * subs + sub) * 16 + (inStep & 15)) * 4 + pair;
+            wt.set(base + at, (h0 & 0xffff) | (h1 & 0xffff) << 16);
         }
         return worst;
     }

@@ -282,7 +282,7 @@ final class GenerateCommand {
      * {@code --switch CHUNK:IMG}, chunks counted from 1; with the drawn demo images (no checkpoint) the
      * garment switches at chunk 4 when none is given.
      */
-    private static TreeMap<Integer, RgbImage> parseSwitches(Arguments a, int chunks, boolean demo, FrameSize size) {
+    private static TreeMap<Integer, RgbImage> parseSwitches(Arguments a, int chunks, boolean drawn, FrameSize size) {
         TreeMap<Integer, RgbImage> switches = new TreeMap<>();
         for (String s : a.options("switch")) {
             int colon = s.indexOf(':');
@@ -303,7 +303,7 @@ final class GenerateCommand {
                 throw a.usage("--switch names chunk " + chunk + " twice");
             }
         }
-        if (demo && switches.isEmpty() && chunks >= 2) {
+        if (drawn && switches.isEmpty() && chunks >= 2) {
             int at = Math.min(4, chunks);
             switches.put(at, RgbConverter.convert(
                     DemoImages.garment(DemoImages.Garment.values()[1], size.width(), size.height()), "demo garment 2"));

@@ -60,6 +60,20 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * An engine over weights already open or in memory (e.g. {@link RandomModel#ditWeights()}), owned by
+     * the engine from here on (closed with it); no text encoder, the default prompt cache.
+     */
+    public static Engine open(TensorArchive ditWeights, TensorArchive vaeWeights, Backend backend) {
+        try {
+            return new Engine(ditWeights, vaeWeights, backend, null, DEFAULT_PROMPT_CACHE);
+        } catch (RuntimeException e) {
+            ditWeights.close();
+            vaeWeights.close();
+            throw e;
+        }
+    }
+
+    /**
      * {@link #open(Checkpoint, Backend)} with a text encoder, so {@link #prompt(String)} takes text, and a
      * chosen prompt cache size.
      *

@@ -54,6 +54,7 @@ public final class Session implements AutoCloseable {
     private int nextRopeFrame = CONDITIONING_FRAMES;   // its temporal RoPE index
     private int chunk;                     // chunks produced so far
     private int lastSwitchChunk = -1;
+    private ChunkTiming lastTiming;        // of the last chunk; null before the first
     private boolean closed;
 
     Session(Engine engine, Tensor reference, Tensor garment, PreparedPrompt prompt, long seed, SessionOptions options) {
@@ -111,6 +112,7 @@ public final class Session implements AutoCloseable {
 
     private Tensor nextChunkTensor() {
         requireOpen();
+        long start = System.nanoTime();
         boolean promptChanged = pendingPrompt != null;
         if (promptChanged) {
             applyPrompt();
@@ -120,6 +122,7 @@ public final class Session implements AutoCloseable {
         } else if (promptChanged) {
             prefillConditioning(true, true);
         }
+        long denoising = System.nanoTime();
         int f = options.framesPerChunk();
         Tensor x = gaussian(f);
         KvPlacement placement = new KvPlacement.Stream(nextCacheFrame * tokensPerFrame);
@@ -127,6 +130,7 @@ public final class Session implements AutoCloseable {
                 ChunkDenoiser.Observer.NONE);
         nextCacheFrame += f;
         nextRopeFrame += f;
+        long decoding = System.nanoTime();
         Tensor[] parts = new Tensor[f];
         for (int i = 0; i < f; i++) {
             parts[i] = decoder.decodeFrame(backend.slice(x0, 1, i, i + 1));
@@ -134,6 +138,8 @@ public final class Session implements AutoCloseable {
         Tensor pixels = vae.clampPixels(backend.concat(1, parts));
         lastFrame = backend.slice(pixels, 1, pixels.dim(1) - 1, pixels.dim(1));
         chunk++;
+        lastTiming = new ChunkTiming((denoising - start) / 1e9, (decoding - denoising) / 1e9,
+                (System.nanoTime() - decoding) / 1e9);
         return pixels;
     }
 
@@ -341,6 +347,11 @@ public final class Session implements AutoCloseable {
     /** Chunks produced so far. */
     public synchronized int chunksProduced() {
         return chunk;
+    }
+
+    /** Where the time of the last chunk went; null before the first chunk. */
+    public synchronized ChunkTiming lastChunkTiming() {
+        return lastTiming;
     }
 
     /** Index of the chunk at whose start the last garment switch took effect, or −1. */

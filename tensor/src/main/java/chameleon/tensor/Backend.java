@@ -14,6 +14,14 @@ public interface Backend {
     /** Short name for logs and the CLI ({@code cpu}, {@code tornado}). */
     String name();
 
+    /**
+     * What runs the work, for a run's log: the name, and where a backend has them its device and kernels
+     * (e.g. {@code tornado on NVIDIA H100 80GB HBM3 (PTX), device-resident DiT, kernels java (…)}).
+     */
+    default String description() {
+        return name();
+    }
+
     /** {@code y = x·wᵀ + b}: x [M, K], w [N, K] (a PyTorch Linear weight), b [N] or null → y [M, N]. */
     Tensor linear(Tensor x, Tensor w, Tensor bias);
 

@@ -3,6 +3,7 @@ package chameleon.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import chameleon.runtime.DemoCheckpoint;
 import chameleon.runtime.cli.Main;
@@ -83,5 +84,61 @@ class GenerateCommandTest {
         Result noCheckpoint = run("generate", "--checkpoint", tmp.resolve("none").toString());
         assertEquals(1, noCheckpoint.code());
         assertTrue(noCheckpoint.err().contains("checkpoint folder not found"), noCheckpoint.err());
+    }
+
+    @Test
+    void randomWeightsRunASessionInMemoryAndPrintEveryTiming() throws Exception {
+        Path video = tmp.resolve("random.mp4");
+        Result r = run("generate", "--random-weights", "tiny", "--chunks", "5", "--out", video.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("RANDOM weights built in memory"), r.out());
+        assertTrue(r.out().contains("backend: cpu (Java Vector API"), r.out());
+        assertTrue(r.out().contains("heap needed about"), r.out());
+        assertTrue(r.out().contains("random prompt embedding [16, 64]"), r.out());
+        assertTrue(r.out().matches("(?s).*chunk 1/5: 9 frames in [0-9.]+ s \\(DiT [0-9.]+ s, VAE decode [0-9.]+ s\\).*"
+                + "\\(first chunk: JIT included\\).*"), r.out());
+        assertTrue(r.out().matches("(?s).*chunk 4/5: 9 frames in [0-9.]+ s \\(DiT [0-9.]+ s, VAE decode [0-9.]+ s,"
+                + " switch [0-9.]+ s\\), running [0-9.]+ FPS, garment switched.*"), r.out());
+        assertTrue(r.out().contains("seconds per chunk: first "), r.out());
+        assertTrue(r.out().contains("DiT alone"), r.out());
+        try (FileChannelWrapper in = NIOUtils.readableChannel(video.toFile())) {
+            assertEquals(54, FrameGrab.createFrameGrab(in).getVideoTrack().getMeta().getTotalFrames());
+        }
+        assertFalse(Files.exists(tmp.resolve("demo")), "random weights write no demo checkpoint");
+    }
+
+    @Test
+    void noVideoWritesNothing() throws Exception {
+        Path frames = tmp.resolve("frames");
+        Result r = run("generate", "--random-weights", "tiny", "--chunks", "2", "--no-video", "--frames", frames.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("--no-video: 18 frames generated, 160x256 (1 switch), none written"), r.out());
+        try (var list = Files.list(frames)) {
+            assertEquals(18, list.count(), "--frames still writes PNGs"); // 9, then the switch at chunk 2: 9
+        }
+    }
+
+    @Test
+    void randomWeightsBadInputsAreNamed() {
+        Result unknown = run("generate", "--random-weights", "wan2.1");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("no random model \"wan2.1\"; there are: wan2.2-ti2v-5b, tiny"), unknown.err());
+        Result both = run("generate", "--random-weights", "tiny", "--checkpoint", tmp.toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--checkpoint DIR or --random-weights NAME, not both"), both.err());
+        Result outAndNoVideo = run("generate", "--random-weights", "tiny", "--no-video", "--out", "x.mp4");
+        assertEquals(2, outAndNoVideo.code());
+        assertTrue(outAndNoVideo.err().contains("--no-video writes no video"), outAndNoVideo.err());
+    }
+
+    @Test
+    void theRealShapeRefusesASmallHeapNamingXmx() {
+        // never build the 13 GB in a test: only where this JVM's heap is below the estimate (tests run at -Xmx6g)
+        assumeTrue(Runtime.getRuntime().maxMemory() < 30L << 30, "heap too large for this test");
+        Result r = run("generate", "--random-weights", "wan2.2-ti2v-5b", "--chunks", "7", "--no-video");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("needs about 34.8 GiB of Java heap"), r.err());
+        assertTrue(r.err().contains("run it with -Xmx39g"), r.err());
+        assertTrue(r.out().contains("DiT 5.00 B parameters BF16, VAE 704.7 M F32"), r.out());
     }
 }

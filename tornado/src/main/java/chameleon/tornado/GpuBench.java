@@ -7,7 +7,9 @@ import chameleon.kvcache.KvRingBuffer;
 import chameleon.layers.dit.ActivationProbe;
 import chameleon.layers.dit.CausalWanModel;
 import chameleon.layers.dit.DitForward;
+import chameleon.runtime.RandomWeights;
 import chameleon.tensor.Backend;
+import chameleon.tensor.DType;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
 import chameleon.tornado.plan.LinearPlan;
@@ -23,7 +25,8 @@ import java.util.SplittableRandom;
 
 /**
  * Times OUR DiT forward at the real Wan2.2-TI2V-5B shape with deterministic random BF16 weights
- * ({@link RandomDitArchive}; nothing read from disk), the same measurements as bench/native:
+ * ({@link RandomWeights}, uniform with std 0.02, the same weights as {@code generate --random-weights
+ * wan2.2-ti2v-5b} at the default seed; nothing read from disk), the same measurements as bench/native:
  * <ol>
  *   <li>{@code first_forward_s}: the first forward (plans, JIT, weight upload included), at the
  *       first-chunk window;
@@ -55,6 +58,9 @@ import java.util.SplittableRandom;
 public final class GpuBench {
     private GpuBench() {
     }
+
+    /** Standard deviation of the random weights; 0.02 keeps activations finite through 30 blocks. */
+    static final float RANDOM_STD = 0.02f;
 
     private static final Map<String, Object> RESULT = new LinkedHashMap<>();
     private static long deadline;
@@ -108,8 +114,9 @@ public final class GpuBench {
         partial("setup");
 
         long tw = System.nanoTime();
-        TensorArchive weights = RandomDitArchive.create(config, seed, 0.02f);
-        put("parameters", RandomDitArchive.parameters(weights));
+        TensorArchive weights = RandomWeights.create("<random weights>", config.expectedTensors(), seed, DType.BF16,
+                RandomWeights.Scale.fixed(RANDOM_STD));
+        put("parameters", parameters(weights));
         put("random_weights_s", secs(tw));
         partial("weights");
 
@@ -457,5 +464,14 @@ public final class GpuBench {
 
     private static int intArg(Map<String, String> a, String k, int def) {
         return a.containsKey(k) ? Integer.parseInt(a.get(k)) : def;
+    }
+
+    /** Parameter count (elements over all tensors). */
+    private static long parameters(TensorArchive archive) {
+        long n = 0;
+        for (String name : archive.names()) {
+            n += archive.info(name).shape().numel();
+        }
+        return n;
     }
 }

@@ -105,6 +105,13 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         return "tornado";
     }
 
+    /** The device, the DiT path and its kernels ({@code -Dchameleon.tornado.kernels}), the host GEMM. */
+    @Override
+    public String description() {
+        return "tornado on " + deviceDescription() + (resident ? ", device-resident DiT, kernels "
+                + deviceKernels().name() : ", op by op (activations and KV cache on the host), GEMM " + gemm);
+    }
+
     /** Whether 16-bit Linear weights are converted to F32 on upload rather than widened in the kernel. */
     public boolean widensOnHost() {
         return widenOnHost;

@@ -25,6 +25,16 @@ public record VaeConfig(int dim, int decDim, int zDim, int[] dimMult, int numRes
     /** Channels of the 2×2 pixel-(un)shuffled RGB input/output. */
     public static final int PATCH_CHANNELS = 12;
 
+    /**
+     * The Wan2.2 VAE ({@code Wan2.2_VAE.pth}, MODEL.md §3): encoder width 160, decoder width 256, z 48,
+     * stages [1, 2, 4, 4] of 2 residual blocks, time halved after stages 1 and 2 (doubled before the
+     * decoder's stages 1 and 2): stride 4×16×16.
+     */
+    public static VaeConfig wan22() {
+        return new VaeConfig(160, 256, 48, new int[] {1, 2, 4, 4}, 2, new boolean[] {false, true, true},
+                new boolean[] {true, true, false});
+    }
+
     /** Encoder widths: dim · [1] + dimMult, e.g. [160, 160, 320, 640, 640]. */
     public int[] encoderDims() {
         int[] d = new int[dimMult.length + 1];

@@ -33,8 +33,7 @@ class VaeExpectedTensorsTest {
 
     @Test
     void wan22LayoutHas196TensorsWithTheDocumentedDecoderShapes() {
-        VaeConfig real = new VaeConfig(160, 256, 48, new int[] {1, 2, 4, 4}, 2,
-                new boolean[] {false, true, true}, new boolean[] {true, true, false});
+        VaeConfig real = VaeConfig.wan22();
         Map<String, Shape> t = real.expectedTensors();
         assertEquals(196, t.size());
         assertEquals(110, t.keySet().stream().filter(n -> n.startsWith("decoder.") || n.startsWith("conv2.")).count());

@@ -13,12 +13,17 @@ import java.util.Arrays;
 public final class Main {
     private static final String USAGE = """
             usage: chameleon <command> [options]
-              generate [--checkpoint DIR --reference IMG --garment IMG] [--switch CHUNK:IMG]...
-                       [--prompt TEXT [--t5 PATH --tokenizer DIR] | --prompt-embedding FILE]
-                       [--chunks N] [--seed S] [--out video.mp4] [--frames DIR]
-                       [--width W --height H] [--backend cpu] [--check-finite]
-                                                  stream a video with garment switches into an MP4;
-                                                  without --checkpoint: the embedded demo (random weights)
+              generate [--checkpoint DIR --reference IMG --garment IMG | --random-weights NAME]
+                       [--switch CHUNK:IMG]... [--prompt TEXT [--t5 PATH --tokenizer DIR] | --prompt-embedding FILE]
+                       [--chunks N] [--seed S] [--out video.mp4 | --no-video] [--frames DIR]
+                       [--width W --height H] [--backend cpu|tornado] [--check-finite]
+                                                  stream a video with garment switches into an MP4, printing
+                                                  seconds per chunk (DiT and VAE decode apart);
+                                                  without --checkpoint: the embedded demo (random weights);
+                                                  --random-weights wan2.2-ti2v-5b: the real shape with
+                                                  deterministic random weights in memory (needs about
+                                                  -Xmx40g on the CPU, -Xmx24g with --backend tornado);
+                                                  --no-video: generate only, write no MP4
               serve [--port N] [--checkpoint DIR] [--prompt-embedding FILE] [--backend cpu] [--max-sessions N]
                                                   the live page on http://127.0.0.1:N/ (default 8080; 0 picks
                                                   a free port): stream and switch garments in a browser

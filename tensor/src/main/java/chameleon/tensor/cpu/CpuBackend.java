@@ -15,6 +15,12 @@ public final class CpuBackend implements Backend {
         return "cpu";
     }
 
+    /** The name and the threads the parallel kernels run on ({@code -Dchameleon.cpu.threads}). */
+    @Override
+    public String description() {
+        return "cpu (Java Vector API, " + CpuParallel.threads() + " threads)";
+    }
+
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor bias) {
         return Gemm.linear(x, w, bias);

@@ -16,6 +16,11 @@ final class CpuParallel {
     private CpuParallel() {
     }
 
+    /** Workers of the pool. */
+    static int threads() {
+        return POOL.getParallelism();
+    }
+
     /** Runs {@code body.accept(i)} for every i in [0, n), in parallel. */
     static void forEach(int n, IntConsumer body) {
         if (n <= 0) {

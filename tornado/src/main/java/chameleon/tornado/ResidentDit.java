@@ -82,10 +82,19 @@ public final class ResidentDit implements DitForward, AutoCloseable {
             ownerContext = context;
         }
 
+        long t0 = System.nanoTime();
         Tensor patches = model.patchEmbedding().patches(latents);  // [tokens, in·pt·ph·pw]
+        long t1 = System.nanoTime();
         TimeEmbedding.Embeddings t = model.timeEmbedding().forward(host, timesteps);
-        Tensor[] table = model.rope().tables(ropeStartFrame, gridF, gridH, gridW);
+        long t2 = System.nanoTime();
+        Tensor[] table = ropeTables(ropeStartFrame, gridF, gridH, gridW);
+        long t3 = System.nanoTime();
         graphs.runInput(patches, t.e0(), t.e(), table[0], table[1]);
+        long t4 = System.nanoTime();
+        phase("host: patchify", t1 - t0);
+        phase("host: time embedding (op by op)", t2 - t1);
+        phase("host: RoPE tables", t3 - t2);
+        phase("forward: input", t4 - t3);
         boolean probing = probe != ActivationProbe.NONE;
         if (probing) {
             probe.record("patch_embed", graphs.residual(tokens, false));
@@ -94,6 +103,7 @@ public final class ResidentDit implements DitForward, AutoCloseable {
             probe.record("text_ctx", context);
         }
         KvWrite first = null;
+        long t5 = System.nanoTime();
         for (int l = 0; l < cfg.numLayers(); l++) {
             KvWrite move = placement.plan(cache.self(l), tokens);
             if (first == null) {
@@ -107,9 +117,15 @@ public final class ResidentDit implements DitForward, AutoCloseable {
                 probe.record("block" + l + "_out", graphs.residual(tokens, true));
             }
         }
+        long t6 = System.nanoTime();
         Tensor out = graphs.runHead(tokens);
         probe.record("head_out", out);
-        return model.head().unpatchify(out, gridF, gridH, gridW);
+        long t7 = System.nanoTime();
+        Tensor v = model.head().unpatchify(out, gridF, gridH, gridW);
+        phase("forward: blocks", t6 - t5);
+        phase("forward: head + download", t7 - t6);
+        phase("host: unpatchify", System.nanoTime() - t7);
+        return v;
     }
 
     private void ensureGraphs(int tokens, int tokensPerFrame, int textLen, int cacheRows) {
@@ -176,15 +192,44 @@ public final class ResidentDit implements DitForward, AutoCloseable {
         }
     }
 
-    /** Per-graph and per-task times since {@link #resetProfile()}, with {@code -Dchameleon.tornado.profile=true}. */
+    /** Per-phase, per-graph and per-task times since {@link #resetProfile()}, with {@code -Dchameleon.tornado.profile=true}. */
     public synchronized String profileReport() {
-        return graphs == null ? "" : graphs.profileReport();
+        if (graphs == null || !PROFILING) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("phase of a forward (host wall)         total ms\n");
+        phases.forEach((k, v) -> b.append(String.format(java.util.Locale.ROOT, "  %-34s %10.2f%n", k, v / 1e6)));
+        return b + graphs.profileReport();
     }
 
     public synchronized void resetProfile() {
+        phases.clear();
         if (graphs != null) {
             graphs.resetProfile();
         }
+    }
+
+    private static final boolean PROFILING = Boolean.getBoolean("chameleon.tornado.profile");
+    private final java.util.Map<String, Long> phases = new java.util.LinkedHashMap<>();
+
+    private void phase(String name, long nanos) {
+        if (PROFILING) {
+            phases.merge(name, nanos, Long::sum);
+        }
+    }
+
+    // The RoPE angles depend only on the token grid and the first frame: the steps and the clean pass of a
+    // chunk ask for the same tables.
+    private int[] lastTableKey;
+    private Tensor[] lastTables;
+
+    private Tensor[] ropeTables(int startFrame, int frames, int rows, int cols) {
+        int[] key = {startFrame, frames, rows, cols};
+        if (!java.util.Arrays.equals(key, lastTableKey)) {
+            lastTables = model.rope().tables(startFrame, frames, rows, cols);
+            lastTableKey = key;
+        }
+        return lastTables;
     }
 
     private static int roundUp(int v, int multiple) {

@@ -502,9 +502,11 @@ public final class DitGraphs implements AutoCloseable {
         long t0 = System.nanoTime();
         TornadoExecutionResult r = plan.withGraph(graph).execute();
         if (profiling) {
-            long[] g = graphNanos.computeIfAbsent(name, k -> new long[2]);
+            long[] g = graphNanos.computeIfAbsent(name, k -> new long[4]);
             g[0] += System.nanoTime() - t0;
             g[1]++;
+            g[2] += r.getProfilerResult().getTotalBytesCopyIn() + r.getProfilerResult().getTotalBytesCopyOut();
+            g[3] += r.getProfilerResult().getDataTransfersTime();
             Matcher m = TASK_TIME.matcher(r.getProfilerResult().getProfileLog());
             while (m.find()) {
                 String task = m.group(1);
@@ -524,8 +526,9 @@ public final class DitGraphs implements AutoCloseable {
         if (!profiling) {
             return "";
         }
-        StringBuilder b = new StringBuilder("graph (host wall)           calls     total ms\n");
-        graphNanos.forEach((k, v) -> b.append(String.format(java.util.Locale.ROOT, "  %-24s %8d %12.2f%n", k, v[1], v[0] / 1e6)));
+        StringBuilder b = new StringBuilder("graph (host wall)           calls     total ms   copied MB  transfer ms\n");
+        graphNanos.forEach((k, v) -> b.append(String.format(java.util.Locale.ROOT, "  %-24s %8d %12.2f %11.1f %12.2f%n", k,
+                v[1], v[0] / 1e6, v[2] / 1e6, v[3] / 1e6)));
         b.append("task (device kernel time of its latest execution)      ms\n");
         taskNanos.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
                 .forEach(e -> b.append(String.format(java.util.Locale.ROOT, "  %-40s %12.3f%n", e.getKey(),

@@ -129,6 +129,17 @@ public final class MmaLinear implements DeviceLinear {
      * (zeros in the padding); returns the largest |fp16(w) − w|.
      */
     private double putTiles(Tensor weight, int base) {
+        return putTiles(weight, n, k, kPad, block, wt, base);
+    }
+
+    /**
+     * Writes {@code weight} viewed as [n, k] (row-major, any dtype) into {@code wt} at {@code base} in the
+     * B-tile layout of {@code block} for a k padded to {@code kPad}; returns the largest |fp16(w) − w|.
+     * Shared with {@link MmaConv}, whose weights are [Cout, Cin·kt·kh·kw] GEMM operands of the same kernels.
+     *
+     * @throws IllegalArgumentException if a value is outside the fp16 range
+     */
+    static double putTiles(Tensor weight, int n, int k, int kPad, Block block, IntArray wt, int base) {
         int kSteps = kPad / block.bk;
         int slabs = block.bk / 16;
         int subs = block.bn / 8;

@@ -91,6 +91,7 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     /** conv3d on tensor cores ({@link MmaConv}) rather than {@link ConvKernels#conv3d} (fp32). */
     private final boolean mmaConv;
     private final boolean convProfile;
+    private long retiredConvNanos;
 
     /**
      * @param resident run whole DiT forwards on the device ({@link #residentForward}); false: op by op,
@@ -434,8 +435,8 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
 
     /**
      * conv3d as the fp16 MMA GEMM ({@link MmaConv}): the weight becomes GEMM tiles once (cached by its memory,
-     * checked by shape), the plan is shared by every convolution with the same padded K, padded Cout and
-     * capacity buckets. {@code geo} in {@link ConvKernels#GEOMETRY} order.
+     * checked by shape), one plan serves every convolution with the same padded K and padded Cout (rebuilt
+     * larger when a call outgrows its buffers). {@code geo} in {@link ConvKernels#GEOMETRY} order.
      */
     private Tensor mmaConv3d(Tensor x, Tensor w, Tensor bias, long positions, int[] geo) {
         MmaConv.Weight cw = convWeights.get(w.segment());
@@ -443,15 +444,21 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
             cw = MmaConv.Weight.of(w);
             convWeights.put(w.segment(), cw);
         }
-        MmaConv.Weight weight = cw;
-        MmaConv p = plan(MmaConv.key(weight, x.numel(), positions),
-                () -> MmaConv.create(weight, x.numel(), positions, convProfile));
-        return p.apply(x, weight, bias, geo);
+        String key = MmaConv.key(cw);
+        MmaConv old = (MmaConv) plans.get(key);
+        MmaConv p = MmaConv.grow(old, cw, x.numel(), positions, convProfile);
+        if (p != old) {
+            if (old != null) {
+                retiredConvNanos += old.kernelNanos();
+            }
+            plans.put(key, p);
+        }
+        return p.apply(x, cw, bias, geo);
     }
 
     /** Device kernel seconds of all tensor-core conv3d calls so far (with {@code -Dchameleon.tornado.conv.profile=true}). */
     public double convKernelSeconds() {
-        double s = 0;
+        double s = retiredConvNanos / 1e9;
         for (Object p : plans.values()) {
             if (p instanceof MmaConv c) {
                 s += c.kernelNanos() / 1e9;

@@ -27,7 +27,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <p>A capacity plan, like {@link VolumePlans}: it serves every convolution with the same padded K and
  * padded Cout ({@code kPad}, {@code nPad}: the GEMM's k-step count and output row length are task
  * arguments fixed at graph build) whose input and output fit its power-of-two capacities; sizes come in the
- * geometry array at run time. Its device buffers (input, patch slab, GEMM slab, output) are shared by
+ * geometry array at run time. The backend keeps one plan per (kPad, nPad) and rebuilds it larger when a call
+ * outgrows it ({@link #grow}). Its device buffers (input, patch slab, GEMM slab, output) are shared by
  * every layer it serves. Two graphs in one execution plan:
  * <ol>
  *   <li>{@code load}: uploads x, the weight (fp16, pre-tiled once per weight tensor on the host:
@@ -76,6 +77,7 @@ public final class MmaConv implements AutoCloseable {
     private final int nPad;
     private final int xCap;
     private final int yCap;
+    private final int posCap;
     private final int rows;
     private final FloatArray x;
     private final FloatArray bias;
@@ -102,6 +104,7 @@ public final class MmaConv implements AutoCloseable {
         this.nPad = nPad;
         this.xCap = xCap;
         this.yCap = yCap;
+        this.posCap = posCap;
         this.profile = profile;
         // Slab height: all positions when they fit, else as many blocks of 128 rows as the scratch bound allows.
         long byK = SCRATCH_BYTES / (2L * kPad), byN = SCRATCH_BYTES / (4L * nPad);
@@ -143,16 +146,29 @@ public final class MmaConv implements AutoCloseable {
         this.plan = profile ? p.withProfiler(ProfilerMode.SILENT) : p;
     }
 
-    /** The plan key of a convolution: padded K and Cout, input, output and output-position capacity buckets. */
-    public static String key(Weight w, long xElements, long positions) {
-        return "mmaconv:" + w.kPad() + ":" + w.nPad() + ":" + VolumePlans.capacity(xElements) + ":"
-                + VolumePlans.capacity(w.cOut() * positions) + ":" + posCap(positions);
+    /**
+     * The plan key of a convolution: padded K and Cout (fixed in the GEMM task). One plan per key, grown by
+     * {@link #grow} when a call outgrows its buffers, so a kind of convolution holds one set of full-resolution
+     * buffers rather than one per capacity bucket.
+     */
+    public static String key(Weight w) {
+        return "mmaconv:" + w.kPad() + ":" + w.nPad();
     }
 
-    /** The plan {@link #key} names. */
-    public static MmaConv create(Weight w, long xElements, long positions, boolean profile) {
-        return new MmaConv(w.kPad(), w.nPad(), VolumePlans.capacity(xElements), VolumePlans.capacity(w.cOut() * positions),
-                posCap(positions), profile);
+    /** A plan for this call: {@code old} when it serves it, else a new one with room for both (old is closed). */
+    public static MmaConv grow(MmaConv old, Weight w, long xElements, long positions, boolean profile) {
+        long yElements = (long) w.cOut() * positions;
+        if (old != null && xElements <= old.xCap && yElements <= old.yCap && positions <= old.posCap) {
+            return old;
+        }
+        int xc = VolumePlans.capacity(xElements), yc = VolumePlans.capacity(yElements), pc = posCap(positions);
+        if (old != null) {
+            xc = Math.max(xc, old.xCap);
+            yc = Math.max(yc, old.yCap);
+            pc = Math.max(pc, old.posCap);
+            old.close();
+        }
+        return new MmaConv(w.kPad(), w.nPad(), xc, yc, pc, profile);
     }
 
     /** Output-position capacity bucket. */

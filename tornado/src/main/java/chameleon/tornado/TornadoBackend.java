@@ -10,6 +10,7 @@ import chameleon.tensor.cpu.CpuBackend;
 import chameleon.tornado.plan.DeviceKernels;
 import chameleon.tornado.plan.HostCopy;
 import chameleon.tornado.plan.LinearPlan;
+import chameleon.tornado.plan.MmaConv;
 import chameleon.tornado.plan.OpPlans;
 import chameleon.tornado.plan.Plan;
 import chameleon.tornado.plan.VolumePlans;
@@ -61,6 +62,8 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     // share one segment object, so they share one device copy; a plan also checks dtype and shape.
     private final Map<MemorySegment, LinearPlan> linears = new IdentityHashMap<>();
     private final Map<String, Object> plans = new HashMap<>();
+    // conv3d weights as fp16 GEMM tiles (tensor-core path), made once per weight tensor, keyed like linears.
+    private final Map<MemorySegment, MmaConv.Weight> convWeights = new IdentityHashMap<>();
     private final Map<CausalWanModel, ResidentDit> residents = new IdentityHashMap<>();
 
     private final LinearPlan.Gemm gemm;
@@ -85,12 +88,18 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     }
 
     private final boolean resident;
+    /** conv3d on tensor cores ({@link MmaConv}) rather than {@link ConvKernels#conv3d} (fp32). */
+    private final boolean mmaConv;
+    private final boolean convProfile;
+    private long retiredConvNanos;
 
     /**
      * @param resident run whole DiT forwards on the device ({@link #residentForward}); false: op by op,
      *                 activations and KV cache on the host ({@code -Dchameleon.tornado.resident=false})
      */
     public TornadoBackend(LinearPlan.Gemm gemm, boolean widenOnHost, boolean resident) {
+        this.mmaConv = DeviceKernels.deviceHasMma() && !"fp32".equals(System.getProperty("chameleon.tornado.conv"));
+        this.convProfile = Boolean.getBoolean("chameleon.tornado.conv.profile");
         this.gemm = gemm;
         this.widenOnHost = widenOnHost;
         this.resident = resident;
@@ -378,6 +387,10 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
             default -> throw new IllegalArgumentException("conv3d: weight dtype " + w.dtype() + " not supported");
         };
         long positions = (long) tOut * hOut * wOut;
+        if (mmaConv) {
+            return mmaConv3d(x, w, bias, positions, new int[] {cIn, tIn, hIn, wIn, cOut, kt, kh, kw, strideT, strideH,
+                    strideW, padTop, padLeft, tOut, hOut, wOut, mode});
+        }
         boolean bits = mode != 0;
         int wCap = VolumePlans.capacity(w.numel()), xCap = VolumePlans.capacity(x.numel());
         int pixelTiles = VolumePlans.powerOfTwo((positions + 3) / 4, 64);
@@ -420,6 +433,45 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         Tensor y = Tensor.zeros(cOut, tOut, hOut, wOut);
         HostCopy.get(p.y(), y);
         return y;
+    }
+
+    /** Whether conv3d runs on tensor cores (PTX/CUDA, unless {@code -Dchameleon.tornado.conv=fp32}). */
+    public boolean convOnTensorCores() {
+        return mmaConv;
+    }
+
+    /**
+     * conv3d as the fp16 MMA GEMM ({@link MmaConv}): the weight becomes GEMM tiles once (cached by its memory,
+     * checked by shape), one plan serves every convolution with the same padded K and padded Cout (rebuilt
+     * larger when a call outgrows its buffers). {@code geo} in {@link ConvKernels#GEOMETRY} order.
+     */
+    private Tensor mmaConv3d(Tensor x, Tensor w, Tensor bias, long positions, int[] geo) {
+        MmaConv.Weight cw = convWeights.get(w.segment());
+        if (cw == null || !cw.fits(w)) {
+            cw = MmaConv.Weight.of(w);
+            convWeights.put(w.segment(), cw);
+        }
+        String key = MmaConv.key(cw);
+        MmaConv old = (MmaConv) plans.get(key);
+        MmaConv p = MmaConv.grow(old, cw, x.numel(), positions, convProfile);
+        if (p != old) {
+            if (old != null) {
+                retiredConvNanos += old.kernelNanos();
+            }
+            plans.put(key, p);
+        }
+        return p.apply(x, cw, bias, geo);
+    }
+
+    /** Device kernel seconds of all tensor-core conv3d calls so far (with {@code -Dchameleon.tornado.conv.profile=true}). */
+    public double convKernelSeconds() {
+        double s = retiredConvNanos / 1e9;
+        for (Object p : plans.values()) {
+            if (p instanceof MmaConv c) {
+                s += c.kernelNanos() / 1e9;
+            }
+        }
+        return s;
     }
 
     @Override
@@ -701,6 +753,7 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
             all.add(planOf(p));
         }
         linears.clear();
+        convWeights.clear();
         plans.clear();
         for (AutoCloseable c : all) {
             try {
@@ -711,8 +764,9 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         }
     }
 
-    private static Plan planOf(Object record) {
+    private static AutoCloseable planOf(Object record) {
         return switch (record) {
+            case MmaConv r -> r;
             case OpPlans.LayerNorm r -> r.plan();
             case OpPlans.RmsNorm r -> r.plan();
             case OpPlans.Modulate r -> r.plan();

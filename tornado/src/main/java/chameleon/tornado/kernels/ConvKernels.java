@@ -1,7 +1,9 @@
 package chameleon.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
@@ -142,6 +144,97 @@ public final class ConvKernels {
         }
         if (pt + 3 * tiles < positions) {
             y.set(row + pt + 3 * tiles, s3 + bias);
+        }
+    }
+
+    // ---- conv3d on tensor cores (plan/MmaConv): explicit im2col into MmaGemmKernels' A tiles ----
+
+    /**
+     * One slab of the patch matrix of x in fp16, in {@link MmaGemmKernels}' A-tile layout (block height
+     * {@code bm}, k-steps of any multiple of 16): slab row r is output position {@code p = slab[0] + r}
+     * (t, oy, ox over [tOut, hOut, wOut]), column c is tap (ci, dt, dy, dx) of the weight's [Cout, Cin·kt·kh·kw]
+     * view, so {@code A[r, c] = x[ci, t·st + dt, oy·sh + dy − padTop, ox·sw + dx − padLeft]} (0 outside H×W,
+     * past the last position and past K). Element (r, c) lives at
+     * {@code ((r/bm)·(kPad/16) + c/16)·bm·16 + (r%bm)·16 + c%16}, as {@link MmaGemmKernels#toHalfTiles} writes it.
+     *
+     * <p>Thread i owns the 16 columns {@code [16j, 16j+16)} of row r, i = j·rows + r: its 16 halves are one
+     * contiguous 32-byte run, neighbouring threads take neighbouring positions (reads along a row of x
+     * coalesce), and the tap (ci, dt, dy, dx) is divided out once and then stepped.
+     *
+     * @param xv   x [Cin, T, H, W] already in fp16
+     * @param g    geometry ({@link #GEOMETRY} ints; W_MODE unused)
+     * @param rows slab rows (a multiple of bm); {@code kPad} the padded K (a multiple of 16)
+     */
+    public static void im2colTiles(HalfFloatArray xv, HalfFloatArray xh, IntArray g, IntArray slab, int rows, int kPad, int bm) {
+        for (@Parallel int i = 0; i < rows * (kPad >> 4); i++) {
+            int j = i / rows;
+            int r = i - j * rows;
+            int cIn = g.get(C_IN), tIn = g.get(T_IN), hIn = g.get(H_IN), wIn = g.get(W_IN);
+            int kt = g.get(KT), kh = g.get(KH), kw = g.get(KW);
+            int hOut = g.get(H_OUT), wOut = g.get(W_OUT);
+            int plane = hOut * wOut;
+            int positions = g.get(T_OUT) * plane;
+            int taps = kt * kh * kw;
+            int kLen = cIn * taps;
+            int p = slab.get(0) + r;
+            int pp = p < positions ? p : positions - 1;
+            int t = pp / plane;
+            int rem = pp - t * plane;
+            int oy = rem / wOut;
+            int ox = rem - oy * wOut;
+            int t0 = t * g.get(ST);
+            int y0 = oy * g.get(SH) - g.get(PAD_TOP);
+            int x0 = ox * g.get(SW) - g.get(PAD_LEFT);
+            int c = j << 4;
+            int ci = c / taps;
+            int tap = c - ci * taps;
+            int dt = tap / (kh * kw);
+            int tap2 = tap - dt * kh * kw;
+            int dy = tap2 / kw;
+            int dx = tap2 - dy * kw;
+            int o = ((r / bm) * (kPad >> 4) + j) * bm * 16 + (r - (r / bm) * bm) * 16;
+            for (int q = 0; q < 16; q++) {
+                int iy = y0 + dy;
+                int ix = x0 + dx;
+                float v = 0f;
+                if (p < positions && c + q < kLen && iy >= 0 && iy < hIn && ix >= 0 && ix < wIn) {
+                    v = xv.get(((ci * tIn + t0 + dt) * hIn + iy) * wIn + ix).getFloat32();
+                }
+                xh.set(o + q, new HalfFloat(v));
+                dx++;
+                if (dx == kw) {
+                    dx = 0;
+                    dy++;
+                    if (dy == kh) {
+                        dy = 0;
+                        dt++;
+                        if (dt == kt) {
+                            dt = 0;
+                            ci++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The GEMM's slab output back to channel-first: {@code y[co, p] = yPad[r, co] + b[co]} for slab row r at
+     * output position {@code p = slab[0] + r < positions} and {@code co < Cout}. i = co·rows + r, so neighbouring
+     * threads write neighbouring positions of y (the yPad reads are the strided side: one 4-byte read per
+     * 32-byte sector, L2-served).
+     *
+     * @param nPad yPad's row length (Cout padded to the GEMM block width)
+     */
+    public static void scatterBias(FloatArray yPad, FloatArray b, FloatArray y, IntArray g, IntArray slab, int rows, int nPad) {
+        for (@Parallel int i = 0; i < rows * nPad; i++) {
+            int co = i / rows;
+            int r = i - co * rows;
+            int positions = g.get(T_OUT) * g.get(H_OUT) * g.get(W_OUT);
+            int p = slab.get(0) + r;
+            if (co < g.get(C_OUT) && p < positions) {
+                y.set(co * positions + p, yPad.get(r * nPad + co) + b.get(co));
+            }
         }
     }
 }

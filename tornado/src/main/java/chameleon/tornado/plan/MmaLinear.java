@@ -129,14 +129,25 @@ public final class MmaLinear implements DeviceLinear {
      * (zeros in the padding); returns the largest |fp16(w) − w|.
      */
     private double putTiles(Tensor weight, int base) {
-        // Row pairs write disjoint ints of wt: converted in parallel (a 5B-parameter model is 5·10⁹ conversions).
+        return putTiles(weight, n, k, kPad, block, wt, base);
+    }
+
+    /**
+     * Writes {@code weight} viewed as [n, k] (row-major, any dtype) into {@code wt} at {@code base} in the
+     * B-tile layout of {@code block} for a k padded to {@code kPad}; returns the largest |fp16(w) − w|.
+     * Shared with {@link MmaConv}, whose weights are [Cout, Cin·kt·kh·kw] GEMM operands of the same kernels.
+     * Row pairs write disjoint ints of wt, so they convert in parallel (the 5B model is 5·10⁹ conversions).
+     *
+     * @throws IllegalArgumentException if a value is outside the fp16 range
+     */
+    static double putTiles(Tensor weight, int n, int k, int kPad, Block block, IntArray wt, int base) {
         return java.util.stream.IntStream.range(0, (n + 1) / 2).parallel()
-                .mapToDouble(pair -> putPair(weight, base, 2 * pair))
+                .mapToDouble(pair -> putPair(weight, n, k, kPad, block, wt, base, 2 * pair))
                 .max().orElse(0);
     }
 
     /** Rows c and c + 1 of the weight into their B tiles; returns their largest |fp16(w) − w|. */
-    private double putPair(Tensor weight, int base, int c) {
+    private static double putPair(Tensor weight, int n, int k, int kPad, Block block, IntArray wt, int base, int c) {
         int kSteps = kPad / block.bk;
         int slabs = block.bk / 16;
         int subs = block.bn / 8;

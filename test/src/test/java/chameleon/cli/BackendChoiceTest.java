@@ -25,4 +25,18 @@ class BackendChoiceTest {
                 new PrintStream(o2), new PrintStream(e2)));
         assertTrue(e2.toString(StandardCharsets.UTF_8).contains("--backend must be cpu or tornado, got \"cuda\""));
     }
+
+    @Test
+    void kernelsNeedTheTornadoBackendAndAKnownMode() {
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(new String[] {"replay", "x", "--out", "/tmp/r", "--kernels", "vendor"},
+                new PrintStream(o), new PrintStream(e)));
+        assertTrue(e.toString(StandardCharsets.UTF_8).contains("--kernels applies to --backend tornado only"),
+                e.toString(StandardCharsets.UTF_8));
+        ByteArrayOutputStream o2 = new ByteArrayOutputStream(), e2 = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(new String[] {"replay", "x", "--out", "/tmp/r", "--backend", "tornado", "--kernels", "cublas"},
+                new PrintStream(o2), new PrintStream(e2)));
+        assertTrue(e2.toString(StandardCharsets.UTF_8).contains("--kernels must be java or vendor, got \"cublas\""),
+                e2.toString(StandardCharsets.UTF_8));
+    }
 }

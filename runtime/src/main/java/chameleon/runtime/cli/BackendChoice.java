@@ -3,7 +3,7 @@ package chameleon.runtime.cli;
 import chameleon.tensor.Backend;
 import chameleon.tensor.cpu.CpuBackend;
 
-/** Maps {@code --backend NAME} to a {@link Backend}. */
+/** Maps {@code --backend NAME [--kernels java|vendor]} to a {@link Backend}. */
 final class BackendChoice {
     private BackendChoice() {
     }
@@ -27,10 +27,21 @@ final class BackendChoice {
     }
 
     static Backend create(String name, Arguments a) {
+        String kernels = a.option("kernels");
+        if (kernels != null && !"tornado".equals(name)) {
+            throw a.usage("--kernels applies to --backend tornado only");
+        }
+        if (kernels != null && !kernels.equals("java") && !kernels.equals("vendor")) {
+            throw a.usage("--kernels must be java or vendor, got \"" + kernels + "\"");
+        }
         if (name == null || name.equals("cpu")) {
             return new CpuBackend();
         }
         if (name.equals("tornado")) {
+            if (kernels != null) {
+                // read by the TornadoVM backend when it builds its device-resident DiT (chameleon.tornado.kernels)
+                System.setProperty("chameleon.tornado.kernels", kernels);
+            }
             return tornado();
         }
         throw a.usage("--backend must be cpu or tornado, got \"" + name + "\"");

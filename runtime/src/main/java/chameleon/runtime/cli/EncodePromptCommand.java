@@ -15,7 +15,7 @@ import java.util.Set;
  * {@code generate --prompt-embedding} reads back.
  */
 final class EncodePromptCommand {
-    private static final Set<String> VALUED = Set.of("t5", "tokenizer", "checkpoint", "out", "text-len", "backend");
+    private static final Set<String> VALUED = Set.of("kernels", "t5", "tokenizer", "checkpoint", "out", "text-len", "backend");
 
     void run(String[] words, PrintStream out) {
         Arguments a = new Arguments("encode-prompt", words, 1, VALUED, Set.of());

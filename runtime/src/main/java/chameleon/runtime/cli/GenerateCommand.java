@@ -43,7 +43,7 @@ import java.util.TreeMap;
  * images are the drawn demo images at the video size, and the garment switches once.
  */
 final class GenerateCommand {
-    private static final Set<String> VALUED = Set.of("checkpoint", "random-weights", "reference", "garment", "switch",
+    private static final Set<String> VALUED = Set.of("kernels", "checkpoint", "random-weights", "reference", "garment", "switch",
             "prompt", "prompt-embedding", "t5", "tokenizer", "chunks", "seed", "out", "frames", "width", "height",
             "backend");
 

@@ -25,7 +25,7 @@ import java.util.Set;
 final class ReplayCommand {
 
     void run(String[] words, PrintStream out) {
-        Arguments a = new Arguments("replay", words, 1, Set.of("out", "weights", "backend"), Set.of());
+        Arguments a = new Arguments("replay", words, 1, Set.of("out", "weights", "backend", "kernels"), Set.of());
         if (a.positional().size() != 1) {
             throw a.usage("expects one case file (e.g. ../shared/golden/dit_case.safetensors)");
         }

@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code --checkpoint} it serves the embedded demo, like {@code generate}.
  */
 final class ServeCommand {
-    private static final Set<String> VALUED = Set.of("port", "checkpoint", "backend", "prompt", "prompt-embedding", "t5",
+    private static final Set<String> VALUED = Set.of("kernels", "port", "checkpoint", "backend", "prompt", "prompt-embedding", "t5",
             "tokenizer", "max-sessions");
 
     void run(String[] words, PrintStream out) {

@@ -150,6 +150,11 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         return residents.computeIfAbsent(model, m -> new ResidentDit(m, this, deviceKernels()));
     }
 
+    @Override
+    public boolean resident() {
+        return resident;
+    }
+
     /** The kernel mode of device-resident forwards, from {@code -Dchameleon.tornado.kernels}. */
     public static DeviceKernels deviceKernels() {
         String mode = System.getProperty("chameleon.tornado.kernels", "java");

@@ -1,5 +1,6 @@
 package chameleon.runtime.cli;
 
+import chameleon.layers.dit.ResidentDitSource;
 import chameleon.runtime.Checkpoint;
 import chameleon.runtime.DemoCheckpoint;
 import chameleon.runtime.Engine;
@@ -53,6 +54,15 @@ final class ServeCommand {
         }
         int textLen = demo ? DemoCheckpoint.TEXT_LEN : PromptEncoder.TEXT_LEN;
         Backend backend = BackendChoice.create(a.option("backend"), a);
+        if (backend instanceof ResidentDitSource r && r.resident()) {
+            // the device holds one session's KV cache: a second live session would displace the first
+            if (a.option("max-sessions") != null && maxSessions > 1) {
+                throw a.usage("--max-sessions " + maxSessions + ": the TornadoVM backend's device-resident DiT holds one"
+                        + " session's KV cache at a time; use --max-sessions 1, or -Dchameleon.tornado.resident=false"
+                        + " (op by op, caches on the host)");
+            }
+            maxSessions = 1;
+        }
         PromptEncoder textEncoder = a.option("prompt") != null ? PromptSource.open(a, demo, textLen, backend)
                 : PromptSource.openIfConfigured(a, demo, textLen, backend);
         out.println(textEncoder == null ? "no text encoder (--t5 PATH --tokenizer DIR, or " + PromptEncoder.T5_CHECKPOINT

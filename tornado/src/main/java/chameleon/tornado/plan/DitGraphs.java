@@ -1,7 +1,5 @@
 package chameleon.tornado.plan;
 
-import chameleon.attention.CrossAttention;
-import chameleon.attention.SelfAttention;
 import chameleon.layers.dit.CausalWanModel;
 import chameleon.layers.dit.Head;
 import chameleon.layers.dit.WanAttentionBlock;

@@ -61,7 +61,16 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     // Keyed by the weight's memory segment (identity): a checkpoint tensor and reshaped views of it
     // share one segment object, so they share one device copy; a plan also checks dtype and shape.
     private final Map<MemorySegment, LinearPlan> linears = new IdentityHashMap<>();
-    private final Map<String, Object> plans = new HashMap<>();
+    // Op-by-op plans in access order (least recently used first), their buffer bytes, and the budget those may
+    // hold: -Dchameleon.tornado.opPlanBudget=24GB closes the least recently used plans beyond it (their device
+    // buffers freed; a later call of that shape builds and compiles its plan again). Unset: no limit. The VAE at
+    // 1280×704 needs it next to the device-resident DiT: its capacity plans hold full-resolution buffers per
+    // size bucket and op.
+    private final Map<String, Object> plans = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, Long> planBytes = new HashMap<>();
+    private long planBudget = budgetBytes(System.getProperty("chameleon.tornado.opPlanBudget"));
+    private long heldPlanBytes;
+    private int evictedPlans;
     // conv3d weights as fp16 GEMM tiles (tensor-core path), made once per weight tensor, keyed like linears.
     private final Map<MemorySegment, MmaConv.Weight> convWeights = new IdentityHashMap<>();
     private final Map<CausalWanModel, ResidentDit> residents = new IdentityHashMap<>();
@@ -181,7 +190,94 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
 
     @SuppressWarnings("unchecked")
     private <T> T plan(String key, Supplier<T> create) {
-        return (T) plans.computeIfAbsent(key, k -> create.get());
+        Object p = plans.get(key);
+        if (p == null) {
+            p = create.get();
+            putPlan(key, p);
+        }
+        return (T) p;
+    }
+
+    /** Holds {@code p} under {@code key} (replacing and closing nothing: the caller retired any old plan) and keeps the budget. */
+    private void putPlan(String key, Object p) {
+        plans.put(key, p);
+        long b = bytesOf(p);
+        Long old = planBytes.put(key, b);
+        heldPlanBytes += b - (old == null ? 0 : old);
+        if (heldPlanBytes <= planBudget) {
+            return;
+        }
+        var it = plans.entrySet().iterator();
+        while (heldPlanBytes > planBudget && it.hasNext()) {
+            var e = it.next();
+            if (e.getKey().equals(key)) {
+                continue;
+            }
+            if (e.getValue() instanceof MmaConv c) {
+                retiredConvNanos += c.kernelNanos();
+            }
+            try {
+                planOf(e.getValue()).close();
+            } catch (Exception ex) {
+                throw new IllegalStateException("closing TornadoVM plan " + e.getKey(), ex);
+            }
+            heldPlanBytes -= planBytes.remove(e.getKey());
+            it.remove();
+            evictedPlans++;
+        }
+    }
+
+    /** Bytes of the TornadoVM arrays a plan record holds (host side; the device holds the same again). */
+    private static long bytesOf(Object plan) {
+        if (plan instanceof MmaConv c) {
+            return c.bytes();
+        }
+        long b = 0;
+        if (plan instanceof Record r) {
+            for (var c : r.getClass().getRecordComponents()) {
+                try {
+                    if (c.getAccessor().invoke(r) instanceof uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray a) {
+                        b += a.getNumBytesOfSegment();
+                    }
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("sizing plan " + plan, e);
+                }
+            }
+        }
+        return b;
+    }
+
+    /** "24GB", "512MB", "1073741824" → bytes; null → no limit. */
+    static long budgetBytes(String value) {
+        if (value == null) {
+            return Long.MAX_VALUE;
+        }
+        String v = value.trim().toUpperCase(java.util.Locale.ROOT);
+        long unit = v.endsWith("GB") ? 1L << 30 : v.endsWith("MB") ? 1L << 20 : 1;
+        String digits = unit == 1 ? v : v.substring(0, v.length() - 2);
+        try {
+            long n = Long.parseLong(digits.trim());
+            if (n <= 0) {
+                throw new NumberFormatException();
+            }
+            return Math.multiplyExact(n, unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("-Dchameleon.tornado.opPlanBudget=" + value
+                    + ": expected a positive size such as 24GB, 512MB or a number of bytes");
+        }
+    }
+
+    /** Sets the op-by-op plan budget in bytes (as {@code -Dchameleon.tornado.opPlanBudget}); applies from the next new plan. */
+    public synchronized void limitOpPlans(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("op plan budget must be positive, got " + bytes);
+        }
+        planBudget = bytes;
+    }
+
+    /** Plans closed so far to keep {@code -Dchameleon.tornado.opPlanBudget}. */
+    public int evictedPlans() {
+        return evictedPlans;
     }
 
     // ---- DiT ops on the device ----
@@ -463,7 +559,7 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
             if (old != null) {
                 retiredConvNanos += old.kernelNanos();
             }
-            plans.put(key, p);
+            putPlan(key, p);
         }
         return p.apply(x, cw, bias, geo);
     }
@@ -760,6 +856,8 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         linears.clear();
         convWeights.clear();
         plans.clear();
+        planBytes.clear();
+        heldPlanBytes = 0;
         for (AutoCloseable c : all) {
             try {
                 c.close();

@@ -21,6 +21,16 @@ class TornadoVaeGoldenTest {
 
     @Test
     void replaysTheGoldenVaeCaseWithin1e4Relative() throws Exception {
+        replay(0);
+    }
+
+    /** With a 1 MB op-plan budget most plans are closed and rebuilt along the way: same results. */
+    @Test
+    void replaysTheGoldenVaeCaseUnderATinyPlanBudget() throws Exception {
+        replay(1_000_000);
+    }
+
+    private static void replay(long budget) throws Exception {
         Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
         Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("vae_case.safetensors")), "golden data folder "
                 + dir.toAbsolutePath() + " has no vae_case.safetensors: parity test skipped");
@@ -28,7 +38,13 @@ class TornadoVaeGoldenTest {
         try (TornadoBackend tornado = new TornadoBackend();
              TensorArchive weights = TensorArchive.open(dir.resolve("vae.safetensors"));
              TensorArchive caseFile = TensorArchive.open(dir.resolve("vae_case.safetensors"))) {
+            if (budget > 0) {
+                tornado.limitOpPlans(budget);
+            }
             LinkedHashMap<String, Tensor> actual = VaeCaseReplay.run(weights, caseFile, tornado);
+            if (budget > 0) {
+                assertTrue(tornado.evictedPlans() > 0, "a " + budget + "-byte budget closed no plan");
+            }
             System.out.printf("VAE golden replay on %s: %.1f s%n", TornadoBackend.deviceDescription(),
                     (System.nanoTime() - t0) / 1e9);
             for (String name : new String[] {"enc_image_latent", "enc_image_mu_raw", "dec_out_raw", "dec_out",

@@ -95,6 +95,13 @@ public final class MmaConv implements AutoCloseable {
      * @param posCap  output positions a call may have (bounds the slab height)
      * @param profile time the kernels with TornadoVM's profiler ({@link #kernelNanos()})
      */
+    private final long bytes;
+
+    /** Bytes of the buffers this plan holds, on the host and again on the device. */
+    public long bytes() {
+        return bytes;
+    }
+
     public MmaConv(int kPad, int nPad, int xCap, int yCap, int posCap, boolean profile) {
         if (kPad % BLOCK.bk != 0 || nPad % BLOCK.bn != 0) {
             throw new IllegalArgumentException("MmaConv: kPad " + kPad + " / nPad " + nPad + " must be multiples of "
@@ -119,6 +126,9 @@ public final class MmaConv implements AutoCloseable {
         HalfFloatArray xv = new HalfFloatArray(xCap);
         HalfFloatArray xh = new HalfFloatArray(Math.multiplyExact(rows, kPad));
         FloatArray yPad = new FloatArray(Math.multiplyExact(rows, nPad));
+        this.bytes = x.getNumBytesOfSegment() + bias.getNumBytesOfSegment() + y.getNumBytesOfSegment()
+                + wt.getNumBytesOfSegment() + xv.getNumBytesOfSegment() + xh.getNumBytesOfSegment()
+                + yPad.getNumBytesOfSegment();
         IntArray layer = IntArray.fromElements(0);
         String loadName = Plan.uniqueName("convLoad");
         String slabName = Plan.uniqueName("convSlab");

@@ -152,4 +152,48 @@ class KvRingBufferTest {
         write(kv, 0, 2, 0);
         assertEquals(new AttentionWindow(2, 10), write(kv, 2, 3, 0));
     }
+
+    /**
+     * A backend that keeps the rows elsewhere performs the moves {@link KvRingBuffer#planWrite} returns: replaying
+     * them on a plain array (roll through a scratch copy, then the new rows) reproduces write() exactly, through
+     * appends, eviction, in-place repeats and a slot overwrite.
+     */
+    @Test
+    void plannedMovesReproduceTheHostWrites() {
+        KvRingBuffer host = buffer();
+        KvRingBuffer counters = buffer();
+        float[] rows = new float[20 * 2]; // the "device" copy of the keys: [capacity, 1, 2]
+        int[][] chunks = {{0, 2}, {2, 3}, {2, 3}, {5, 3}, {8, 3}, {8, 3}, {11, 3}, {14, 3}};
+        float tag = 0;
+        for (int[] c : chunks) {
+            tag++;
+            Tensor[] kv = chunk(c[0] * TPF, c[1] * TPF, tag);
+            AttentionWindow w = host.write(CPU, kv[0], kv[1], c[0] * TPF);
+            KvWrite move = counters.planWrite(c[1] * TPF, c[0] * TPF);
+            assertEquals(w, move.window());
+            apply(rows, move, kv[0]);
+            assertEquals(host.localEnd(), counters.localEnd());
+            assertEquals(host.globalEnd(), counters.globalEnd());
+            for (int i = 0; i < host.localEnd() * 2; i++) {
+                assertEquals(host.keys().getFloat(i), rows[i], "row " + i / 2 + " after tokens from " + c[0] * TPF);
+            }
+        }
+        Tensor[] garment = chunk(100, TPF, 99);
+        AttentionWindow w = host.overwrite(CPU, garment[0], garment[1], TPF, 6);
+        KvWrite move = counters.planOverwrite(TPF, TPF, 6);
+        assertEquals(w, move.window());
+        apply(rows, move, garment[0]);
+        for (int i = 0; i < host.localEnd() * 2; i++) {
+            assertEquals(host.keys().getFloat(i), rows[i], "row " + i / 2 + " after the slot overwrite");
+        }
+    }
+
+    private static void apply(float[] rows, KvWrite move, Tensor keys) {
+        int width = 2;
+        float[] scratch = new float[move.rolled() * width];
+        System.arraycopy(rows, move.rollFrom() * width, scratch, 0, scratch.length);
+        System.arraycopy(scratch, 0, rows, move.rollTo() * width, scratch.length);
+        float[] k = keys.toFloatArray();
+        System.arraycopy(k, 0, rows, move.row() * width, move.rows() * width);
+    }
 }

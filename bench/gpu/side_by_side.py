@@ -24,6 +24,7 @@ def load_native(out, attn):
         "forward_full_ms": d["forward_ms"]["full_window"]["median"],
         "chunk_ms": d["later_chunks_median_ms"],
         "first_chunk_ms": d.get("first_chunk_ms"),
+        "peak_gib": d.get("peak_gpu_memory_gib"),
     }
 
 
@@ -55,6 +56,7 @@ def load_ours(out, mode):
         "forward_full_ms": per_model("full_window_median_s"),
         "chunk_ms": per_model("chunk_s"),
         "first_forward_s": result.get("first_forward_s"),
+        "gpu_memory_used_gib": result.get("gpu_memory_used_gib"),
     }
 
 
@@ -94,6 +96,10 @@ def main():
                     ratios[mode] = o / best
         lines.append(f"  first forward incl. graphs, JIT and weight upload ({ours['layers_measured']} blocks): "
                      f"{ours['first_forward_s']:.2f} s")
+        if ours.get("gpu_memory_used_gib") is not None:
+            peak = natives["flash"] and natives["flash"].get("peak_gib")
+            lines.append(f"  GPU memory in use after the run (nvidia-smi): {ours['gpu_memory_used_gib']:.1f} GiB"
+                         + (f"; native peak allocated {peak:.1f} GiB" if peak else ""))
     if ratios:
         lines.append("RESULTS.md line: " + ", ".join(f"ratio {m} {r:.2f}" for m, r in ratios.items())
                      + " (later chunk, ours / faster native variant)")

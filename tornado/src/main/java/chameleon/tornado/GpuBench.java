@@ -247,6 +247,7 @@ public final class GpuBench {
             put("error", e.toString());
             e.printStackTrace(System.out);
         } finally {
+            put("gpu_memory_used_gib", gpuMemoryUsedGib());
             put("total_s", secs(t0));
             put("budget_exhausted", overBudget());
             if (tornado != null) {
@@ -263,6 +264,27 @@ public final class GpuBench {
         backend.reset();
         if (dit instanceof ResidentDit r) {
             r.resetProfile();
+        }
+    }
+
+    /**
+     * Device memory in use on GPU 0 as nvidia-smi reports it (GiB), read after the measurements: TornadoVM keeps
+     * its buffers between forwards, so this is the high-water mark of the run; null where nvidia-smi is absent.
+     */
+    private static Double gpuMemoryUsedGib() {
+        try {
+            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", "0")
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                return null;
+            }
+            return round(Double.parseDouble(out) / 1024.0, 2); // MiB → GiB
+        } catch (java.io.IOException | NumberFormatException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 

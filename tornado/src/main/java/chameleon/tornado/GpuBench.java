@@ -247,7 +247,10 @@ public final class GpuBench {
             put("error", e.toString());
             e.printStackTrace(System.out);
         } finally {
-            put("gpu_memory_used_gib", gpuMemoryUsedGib());
+            Double gpuMemory = gpuMemoryUsedGib();
+            if (gpuMemory != null) {
+                put("gpu_memory_used_gib", gpuMemory);
+            }
             put("total_s", secs(t0));
             put("budget_exhausted", overBudget());
             if (tornado != null) {

@@ -3,8 +3,10 @@ package chameleon.tornado;
 import chameleon.layers.dit.CausalWanModel;
 import chameleon.layers.dit.DitForward;
 import chameleon.layers.dit.ResidentDitSource;
+import chameleon.tensor.AxisSplit;
 import chameleon.tensor.Backend;
 import chameleon.tensor.DType;
+import chameleon.tensor.StridedCopy;
 import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
 import chameleon.tornado.plan.DeviceKernels;
@@ -613,52 +615,12 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
 
     @Override
     public Tensor upsampleNearest2x(Tensor x) {
-        int rank = x.shape().rank();
-        if (rank < 2 || rank + 2 > LayoutKernels.MAX_RANK) {
-            throw new IllegalArgumentException("upsampleNearest2x: " + x.shape() + " must be [..., H, W] with at most "
-                    + (LayoutKernels.MAX_RANK - 2) + " axes");
-        }
-        int h = x.dim(rank - 2), w = x.dim(rank - 1);
-        int[] outDims = x.shape().dims();
-        outDims[rank - 2] = 2 * h;
-        outDims[rank - 1] = 2 * w;
-        // Index space [..., H, 2, W, 2] in the output's order: output (2i+q, 2j+r) reads input (i, j).
-        int[] dims = new int[rank + 2], src = new int[rank + 2];
-        int[] xStrides = strides(x.shape().dims());
-        for (int i = 0; i < rank - 2; i++) {
-            dims[i] = x.dim(i);
-            src[i] = xStrides[i];
-        }
-        dims[rank - 2] = h;
-        dims[rank - 1] = 2;
-        dims[rank] = w;
-        dims[rank + 1] = 2;
-        src[rank - 2] = w;
-        src[rank] = 1;
-        return gather("upsampleNearest2x", x, outDims, dims, src, 0);
+        return gather("upsampleNearest2x", x, StridedCopy.upsampleNearest2x(x.shape()));
     }
 
     @Override
     public Tensor permute(Tensor x, int... axes) {
-        int rank = x.shape().rank();
-        if (axes.length != rank || rank > LayoutKernels.MAX_RANK) {
-            throw new IllegalArgumentException("permute: " + axes.length + " axes for a tensor of shape " + x.shape()
-                    + " (at most " + LayoutKernels.MAX_RANK + " axes)");
-        }
-        int[] xStrides = strides(x.shape().dims());
-        int[] dims = new int[rank], from = new int[rank];
-        boolean[] seen = new boolean[rank];
-        for (int i = 0; i < rank; i++) {
-            int a = axes[i];
-            if (a < 0 || a >= rank || seen[a]) {
-                throw new IllegalArgumentException("permute: " + java.util.Arrays.toString(axes) + " is not a permutation of "
-                        + rank + " axes");
-            }
-            seen[a] = true;
-            dims[i] = x.dim(a);
-            from[i] = xStrides[a];
-        }
-        return gather("permute", x, dims, dims, from, 0);
+        return gather("permute", x, StridedCopy.permute(x.shape(), axes));
     }
 
     @Override
@@ -722,36 +684,14 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
 
     @Override
     public Tensor slice(Tensor x, int axis, int from, int to) {
-        int rank = x.shape().rank();
-        if (axis < 0 || axis >= rank || from < 0 || to > x.dim(axis) || from > to || rank > LayoutKernels.MAX_RANK) {
-            throw new IllegalArgumentException("slice: [" + from + ", " + to + ") along axis " + axis + " of " + x.shape());
-        }
-        int[] dims = x.shape().dims();
-        int[] xStrides = strides(dims);
-        dims[axis] = to - from;
-        return gather("slice", x, dims, dims, xStrides, from * xStrides[axis]);
+        return gather("slice", x, StridedCopy.slice(x.shape(), axis, from, to));
     }
 
     @Override
     public Tensor mean(Tensor x, int axis) {
-        int rank = x.shape().rank();
-        if (axis < 0 || axis >= rank) {
-            throw new IllegalArgumentException("mean: axis " + axis + " outside " + x.shape());
-        }
-        int[] dims = x.shape().dims();
-        int n = dims[axis], outer = 1, inner = 1;
-        for (int i = 0; i < axis; i++) {
-            outer *= dims[i];
-        }
-        for (int i = axis + 1; i < rank; i++) {
-            inner *= dims[i];
-        }
-        int[] outDims = new int[rank - 1];
-        for (int i = 0, j = 0; i < rank; i++) {
-            if (i != axis) {
-                outDims[j++] = dims[i];
-            }
-        }
+        AxisSplit split = AxisSplit.of("mean", x.shape(), axis);
+        int n = split.n(), outer = split.outer(), inner = split.inner();
+        int[] outDims = split.outDims();
         Tensor y = Tensor.zeros(outDims);
         if (y.numel() == 0) {
             return y;
@@ -780,12 +720,11 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
         HostCopy.get(p.x(), x);
     }
 
-    /**
-     * y [outDims] from x through {@link LayoutKernels#gather}: index space {@code dims} (y's elements in
-     * row-major order, possibly split into more axes), x read at {@code offset + Σ idx·srcStrides}.
-     */
-    private Tensor gather(String op, Tensor x, int[] outDims, int[] dims, int[] srcStrides, int offset) {
-        Tensor y = Tensor.zeros(outDims);
+    /** y from x through {@link LayoutKernels#gather}, the copy {@code c} describes. */
+    private Tensor gather(String op, Tensor x, StridedCopy c) {
+        int[] dims = c.dims(), srcStrides = c.srcStrides();
+        int offset = c.srcOffset();
+        Tensor y = Tensor.zeros(c.outDims());
         if (y.numel() == 0) {
             return y;
         }
@@ -811,17 +750,6 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
 
     private static final float[] BF16_POW2 = GemmKernels.bf16Pow2();
     private static final float[] F16_POW2 = java.util.Arrays.copyOf(GemmKernels.f16Pow2(), 256);
-
-    /** Row-major strides of a shape. */
-    private static int[] strides(int[] dims) {
-        int[] s = new int[dims.length];
-        int acc = 1;
-        for (int i = dims.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc = Math.multiplyExact(acc, dims[i]);
-        }
-        return s;
-    }
 
     private static void setInts(uk.ac.manchester.tornado.api.types.arrays.IntArray a, int... values) {
         for (int i = 0; i < values.length; i++) {

@@ -1,5 +1,6 @@
 package chameleon.tensor.cpu;
 
+import chameleon.tensor.AxisSplit;
 import chameleon.tensor.Tensor;
 
 /** Reductions over one axis of a row-major tensor viewed as [outer, n, inner]. */
@@ -9,25 +10,9 @@ final class Reductions {
 
     /** y[o, i] = (Σ_j x[o, j, i]) / n, summed in fp32 in index order as PyTorch's CPU/GPU mean would. */
     static Tensor mean(Tensor x, int axis) {
-        int rank = x.shape().rank();
-        if (axis < 0 || axis >= rank) {
-            throw new IllegalArgumentException("mean: axis " + axis + " outside " + x.shape());
-        }
-        int[] dims = x.shape().dims();
-        int n = dims[axis];
-        int outer = 1, inner = 1;
-        for (int i = 0; i < axis; i++) {
-            outer *= dims[i];
-        }
-        for (int i = axis + 1; i < rank; i++) {
-            inner *= dims[i];
-        }
-        int[] outDims = new int[rank - 1];
-        for (int i = 0, j = 0; i < rank; i++) {
-            if (i != axis) {
-                outDims[j++] = dims[i];
-            }
-        }
+        AxisSplit split = AxisSplit.of("mean", x.shape(), axis);
+        int n = split.n(), outer = split.outer(), inner = split.inner();
+        int[] outDims = split.outDims();
         Tensor xf = x.toF32();
         float[] xa = xf.array();
         int xo = xf.arrayOffset();

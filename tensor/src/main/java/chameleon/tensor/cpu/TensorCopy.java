@@ -1,6 +1,7 @@
 package chameleon.tensor.cpu;
 
 import chameleon.tensor.Shape;
+import chameleon.tensor.StridedCopy;
 import chameleon.tensor.Tensor;
 
 /**
@@ -15,27 +16,7 @@ final class TensorCopy {
     }
 
     static Tensor permute(Tensor x, int... axes) {
-        int rank = x.shape().rank();
-        if (axes.length != rank) {
-            throw new IllegalArgumentException("permute: " + axes.length + " axes for a tensor of shape " + x.shape());
-        }
-        int[] srcStrides = strides(x.shape().dims());
-        int[] dims = new int[rank], from = new int[rank];
-        boolean[] seen = new boolean[rank];
-        for (int i = 0; i < rank; i++) {
-            int a = axes[i];
-            if (a < 0 || a >= rank || seen[a]) {
-                throw new IllegalArgumentException("permute: " + java.util.Arrays.toString(axes) + " is not a permutation of "
-                        + rank + " axes");
-            }
-            seen[a] = true;
-            dims[i] = x.dim(a);
-            from[i] = srcStrides[a];
-        }
-        Tensor xf = x.toF32();
-        Tensor y = Tensor.zeros(dims);
-        copy(dims, xf.array(), xf.arrayOffset(), from, y.array(), 0, strides(dims));
-        return y;
+        return run(StridedCopy.permute(x.shape(), axes), x);
     }
 
     static Tensor concat(int axis, Tensor... parts) {
@@ -59,68 +40,30 @@ final class TensorCopy {
         }
         dims[axis] = total;
         Tensor y = Tensor.zeros(dims);
-        int[] yStrides = strides(dims);
+        int[] yStrides = StridedCopy.strides(dims);
         int at = 0;
         for (Tensor p : parts) {
             Tensor pf = p.toF32();
             int[] pd = p.shape().dims();
-            copy(pd, pf.array(), pf.arrayOffset(), strides(pd), y.array(), at * yStrides[axis], yStrides);
+            copy(pd, pf.array(), pf.arrayOffset(), StridedCopy.strides(pd), y.array(), at * yStrides[axis], yStrides);
             at += p.dim(axis);
         }
         return y;
     }
 
     static Tensor slice(Tensor x, int axis, int from, int to) {
-        int rank = x.shape().rank();
-        if (axis < 0 || axis >= rank || from < 0 || to > x.dim(axis) || from > to) {
-            throw new IllegalArgumentException("slice: [" + from + ", " + to + ") along axis " + axis + " of " + x.shape());
-        }
-        int[] dims = x.shape().dims();
-        int[] xStrides = strides(dims);
-        dims[axis] = to - from;
-        Tensor xf = x.toF32();
-        Tensor y = Tensor.zeros(dims);
-        copy(dims, xf.array(), xf.arrayOffset() + from * xStrides[axis], xStrides, y.array(), 0, strides(dims));
-        return y;
+        return run(StridedCopy.slice(x.shape(), axis, from, to), x);
     }
 
     static Tensor upsampleNearest2x(Tensor x) {
-        int rank = x.shape().rank();
-        if (rank < 2) {
-            throw new IllegalArgumentException("upsampleNearest2x: " + x.shape() + " needs at least [H, W]");
-        }
-        int h = x.dim(rank - 2), w = x.dim(rank - 1);
-        int[] outDims = x.shape().dims();
-        outDims[rank - 2] = 2 * h;
-        outDims[rank - 1] = 2 * w;
-        // Index space [..., H, 2, W, 2]: output (2i+q, 2j+r) reads input (i, j).
-        int[] dims = new int[rank + 2], src = new int[rank + 2];
-        int[] xStrides = strides(x.shape().dims());
-        for (int i = 0; i < rank - 2; i++) {
-            dims[i] = x.dim(i);
-            src[i] = xStrides[i];
-        }
-        dims[rank - 2] = h;
-        dims[rank - 1] = 2;
-        dims[rank] = w;
-        dims[rank + 1] = 2;
-        src[rank - 2] = w;
-        src[rank] = 1;
-        Tensor xf = x.toF32();
-        Tensor y = Tensor.zeros(outDims);
-        copy(dims, xf.array(), xf.arrayOffset(), src, y.array(), 0, strides(dims));
-        return y;
+        return run(StridedCopy.upsampleNearest2x(x.shape()), x);
     }
 
-    /** Row-major strides of a shape. */
-    private static int[] strides(int[] dims) {
-        int[] s = new int[dims.length];
-        int acc = 1;
-        for (int i = dims.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc = Math.multiplyExact(acc, dims[i]);
-        }
-        return s;
+    private static Tensor run(StridedCopy c, Tensor x) {
+        Tensor xf = x.toF32();
+        Tensor y = Tensor.zeros(c.outDims());
+        copy(c.dims(), xf.array(), xf.arrayOffset() + c.srcOffset(), c.srcStrides(), y.array(), 0, StridedCopy.strides(c.dims()));
+        return y;
     }
 
     /** dst[do + Σ i·ds] = src[so + Σ i·ss] for every index i of dims. */

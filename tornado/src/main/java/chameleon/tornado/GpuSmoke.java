@@ -115,7 +115,7 @@ public final class GpuSmoke {
                 System.out.printf(Locale.ROOT, "run %d: replay of dit_case (16 DiT calls) %.3f s (a new model each run:"
                         + " graphs, JIT and weight upload included)%n", run, (System.nanoTime() - t0) / 1e9);
                 if (run == runs) {
-                    worst = fp16 ? compareRelative(expected, actual, System.out) : compare(expected, actual, System.out);
+                    worst = compare(expected, actual, System.out, fp16);
                 }
             }
             return result("tornado resident-" + kernels + (fp16 ? " (relative error)" : ""), worst, fp16 ? relTol : tol);
@@ -124,45 +124,6 @@ public final class GpuSmoke {
             e.printStackTrace(System.out);
             return result("tornado resident-" + kernels, Double.POSITIVE_INFINITY, tol);
         }
-    }
-
-    /** Per tensor max |expected − actual| / max |expected|; returns the largest (∞ for NaN or a shape mismatch). */
-    public static double compareRelative(Map<String, Tensor> expected, Map<String, Tensor> actual, java.io.PrintStream out) {
-        double worst = 0;
-        String worstName = "";
-        int compared = 0;
-        for (var entry : actual.entrySet()) {
-            Tensor e = expected.get(entry.getKey());
-            if (e == null) {
-                continue;
-            }
-            Tensor a = entry.getValue();
-            double rel;
-            if (!java.util.Arrays.equals(e.shape().dims(), a.shape().dims())) {
-                rel = Double.POSITIVE_INFINITY;
-            } else {
-                float[] ev = e.toFloatArray(), av = a.toFloatArray();
-                double d = 0;
-                double m = 0;
-                for (int i = 0; i < ev.length; i++) {
-                    double x = Math.abs((double) ev[i] - av[i]);
-                    d = Double.isNaN(x) ? Double.POSITIVE_INFINITY : Math.max(d, x);
-                    m = Math.max(m, Math.abs(ev[i]));
-                    if (Double.isInfinite(d)) {
-                        break;
-                    }
-                }
-                rel = m == 0 ? d : d / m;
-            }
-            compared++;
-            out.printf(Locale.ROOT, "  %-28s rel %.3e%n", entry.getKey(), rel);
-            if (!(rel <= worst)) {
-                worst = rel;
-                worstName = entry.getKey();
-            }
-        }
-        out.printf(Locale.ROOT, "%d outputs compared, worst relative error %.3e on %s%n", compared, worst, worstName);
-        return compared == 0 ? Double.POSITIVE_INFINITY : worst;
     }
 
     private static boolean result(String what, double worst, double tol) {
@@ -199,6 +160,15 @@ public final class GpuSmoke {
 
     /** Prints max |expected − actual| of every output present in both; returns the largest (∞ for NaN). */
     public static double compare(Map<String, Tensor> expected, Map<String, Tensor> actual, java.io.PrintStream out) {
+        return compare(expected, actual, out, false);
+    }
+
+    /**
+     * Prints, per output present in both, max |expected − actual| or (with {@code relative}) that divided by
+     * max |expected|; returns the largest (∞ for NaN or a shape mismatch).
+     */
+    public static double compare(Map<String, Tensor> expected, Map<String, Tensor> actual, java.io.PrintStream out,
+                                 boolean relative) {
         double worst = 0;
         String worstName = "";
         int compared = 0;
@@ -208,27 +178,28 @@ public final class GpuSmoke {
                 continue;
             }
             Tensor a = entry.getValue();
-            double d;
+            double d = 0;
+            double m = 0;
             if (!java.util.Arrays.equals(e.shape().dims(), a.shape().dims())) {
                 d = Double.POSITIVE_INFINITY;
             } else {
                 float[] ev = e.toFloatArray(), av = a.toFloatArray();
-                d = 0;
-                for (int i = 0; i < ev.length; i++) {
+                for (int i = 0; i < ev.length && d < Double.POSITIVE_INFINITY; i++) {
                     double x = Math.abs((double) ev[i] - av[i]);
-                    if (!(x <= d)) {
-                        d = Double.isNaN(x) ? Double.POSITIVE_INFINITY : x;
-                    }
+                    d = Double.isNaN(x) ? Double.POSITIVE_INFINITY : Math.max(d, x);
+                    m = Math.max(m, Math.abs(ev[i]));
                 }
             }
+            double v = relative && m != 0 ? d / m : d;
             compared++;
-            out.printf(Locale.ROOT, "  %-28s %.3e%n", entry.getKey(), d);
-            if (!(d <= worst)) {
-                worst = d;
+            out.printf(Locale.ROOT, "  %-28s %s%.3e%n", entry.getKey(), relative ? "rel " : "", v);
+            if (!(v <= worst)) {
+                worst = v;
                 worstName = entry.getKey();
             }
         }
-        out.printf(Locale.ROOT, "%d outputs compared, worst %.3e on %s%n", compared, worst, worstName);
+        out.printf(Locale.ROOT, "%d outputs compared, worst %s%.3e on %s%n", compared, relative ? "relative error " : "",
+                worst, worstName);
         return compared == 0 ? Double.POSITIVE_INFINITY : worst;
     }
 

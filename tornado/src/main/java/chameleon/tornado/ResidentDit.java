@@ -59,20 +59,9 @@ public final class ResidentDit implements DitForward, AutoCloseable {
     public synchronized Tensor forward(Tensor latents, long[] timesteps, int ropeStartFrame, KvPlacement placement,
                                        Tensor context, KvCache cache, ActivationProbe probe) {
         DitConfig cfg = model.config();
-        int frames = latents.dim(1), height = latents.dim(2), width = latents.dim(3);
-        if (timesteps.length != frames) {
-            throw new IllegalArgumentException(timesteps.length + " timesteps for " + frames + " latent frames");
-        }
-        if (cache.layers() != cfg.numLayers()) {
-            throw new IllegalArgumentException("KV cache has " + cache.layers() + " layers, model " + cfg.numLayers());
-        }
-        int gridF = frames / cfg.patch().t(), gridH = height / cfg.patch().h(), gridW = width / cfg.patch().w();
-        int tokensPerFrame = gridH * gridW;
-        if (cache.geometry().tokensPerFrame() != tokensPerFrame) {
-            throw new IllegalArgumentException("KV cache sized for " + cache.geometry().tokensPerFrame()
-                    + " tokens per frame, latents give " + tokensPerFrame);
-        }
-        int tokens = gridF * tokensPerFrame;
+        CausalWanModel.TokenGrid grid = model.tokenGrid(latents, timesteps, cache);
+        int gridF = grid.frames(), gridH = grid.rows(), gridW = grid.cols();
+        int tokensPerFrame = grid.tokensPerFrame(), tokens = grid.tokens();
         ensureGraphs(tokens, tokensPerFrame, context.dim(0), cache.self(0).capacity());
         claim(cache);
         if (context != ownerContext) {

@@ -114,6 +114,37 @@ public final class CausalWanModel {
                 context, cache, probe);
     }
 
+    /** The token grid of a forward's latents: frames × rows × cols after patching. */
+    public record TokenGrid(int frames, int rows, int cols) {
+        public int tokensPerFrame() {
+            return rows * cols;
+        }
+
+        public int tokens() {
+            return frames * rows * cols;
+        }
+    }
+
+    /**
+     * The token grid of {@code latents} [inDim, F, H, W], checked against one timestep per frame and a cache
+     * with this model's layers sized for this many tokens per frame (any forward, host or device, checks so).
+     */
+    public TokenGrid tokenGrid(Tensor latents, long[] timesteps, KvCache cache) {
+        int frames = latents.dim(1), height = latents.dim(2), width = latents.dim(3);
+        if (timesteps.length != frames) {
+            throw new IllegalArgumentException(timesteps.length + " timesteps for " + frames + " latent frames");
+        }
+        if (cache.layers() != blocks.size()) {
+            throw new IllegalArgumentException("KV cache has " + cache.layers() + " layers, model " + blocks.size());
+        }
+        TokenGrid grid = new TokenGrid(frames / config.patch().t(), height / config.patch().h(), width / config.patch().w());
+        if (cache.geometry().tokensPerFrame() != grid.tokensPerFrame()) {
+            throw new IllegalArgumentException("KV cache sized for " + cache.geometry().tokensPerFrame()
+                    + " tokens per frame, latents give " + grid.tokensPerFrame());
+        }
+        return grid;
+    }
+
     /**
      * The general forward: {@code ropeStartFrame} is the temporal RoPE index of the first frame and
      * {@code placement} says where the K/V go (they differ after a garment switch that restarts
@@ -122,19 +153,8 @@ public final class CausalWanModel {
     public Tensor forward(Backend backend, Tensor latents, long[] timesteps, int ropeStartFrame,
                           KvPlacement placement, Tensor context, KvCache cache, ActivationProbe probe) {
         int startFrame = ropeStartFrame;
-        int frames = latents.dim(1), height = latents.dim(2), width = latents.dim(3);
-        if (timesteps.length != frames) {
-            throw new IllegalArgumentException(timesteps.length + " timesteps for " + frames + " latent frames");
-        }
-        if (cache.layers() != blocks.size()) {
-            throw new IllegalArgumentException("KV cache has " + cache.layers() + " layers, model " + blocks.size());
-        }
-        int gridF = frames / config.patch().t(), gridH = height / config.patch().h(), gridW = width / config.patch().w();
-        int tokensPerFrame = gridH * gridW;
-        if (cache.geometry().tokensPerFrame() != tokensPerFrame) {
-            throw new IllegalArgumentException("KV cache sized for " + cache.geometry().tokensPerFrame()
-                    + " tokens per frame, latents give " + tokensPerFrame);
-        }
+        TokenGrid grid = tokenGrid(latents, timesteps, cache);
+        int gridF = grid.frames(), gridH = grid.rows(), gridW = grid.cols();
 
         Tensor x = patchEmbedding.forward(backend, latents); // [tokens, dim]
         probe.record("patch_embed", x);

@@ -21,7 +21,6 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
-import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -168,24 +167,17 @@ public final class DitGraphs implements AutoCloseable {
     private final String blockName = name("block");
     private final String headName = name("head");
 
-    private static <T> List<Tensor> each(List<T> items, Function<T, Tensor> get) {
-        List<Tensor> r = new ArrayList<>(items.size());
-        for (T item : items) {
-            r.add(get.apply(item));
-        }
-        return r;
-    }
-
-    private DeviceLinear linear(DeviceKernels kernels, List<WanAttentionBlock> blocks, Function<WanAttentionBlock, Linear> get) {
-        List<Linear> ls = new ArrayList<>();
+    /** The same Linear of every block, all layers' weights (and biases) in one {@link DeviceLinear}. */
+    private static DeviceLinear linear(DeviceKernels kernels, List<WanAttentionBlock> blocks,
+                                       Function<WanAttentionBlock, Linear> get) {
+        List<Tensor> weights = new ArrayList<>(blocks.size());
+        List<Tensor> biases = new ArrayList<>(blocks.size());
         for (WanAttentionBlock b : blocks) {
-            ls.add(get.apply(b));
-        }
-        List<Tensor> biases = new ArrayList<>();
-        for (Linear l : ls) {
+            Linear l = get.apply(b);
+            weights.add(l.weight());
             biases.add(l.bias());
         }
-        return kernels.linear(each(ls, Linear::weight), biases);
+        return kernels.linear(weights, biases);
     }
 
     /** [layers, size] of one small parameter a layer (ones where a layer has none). */
@@ -555,11 +547,6 @@ public final class DitGraphs implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            plan.freeDeviceMemory();
-            plan.close();
-        } catch (TornadoExecutionPlanException e) {
-            throw new IllegalStateException("closing the DiT graphs", e);
-        }
+        Plan.free(plan, "the DiT graphs");
     }
 }

@@ -13,7 +13,6 @@ import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
-import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -248,12 +247,7 @@ public final class MmaConv implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            plan.freeDeviceMemory();
-            plan.close();
-        } catch (TornadoExecutionPlanException e) {
-            throw new IllegalStateException("closing MmaConv plan", e);
-        }
+        Plan.free(plan, "MmaConv plan");
     }
 
     /**

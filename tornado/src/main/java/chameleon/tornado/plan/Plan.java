@@ -48,11 +48,16 @@ public final class Plan implements AutoCloseable {
 
     @Override
     public void close() {
+        free(plan, "TornadoVM plan " + name);
+    }
+
+    /** Frees {@code plan}'s device memory and closes it; {@code what} names it in the error. */
+    public static void free(TornadoExecutionPlan plan, String what) {
         try {
             plan.freeDeviceMemory();
             plan.close();
         } catch (TornadoExecutionPlanException e) {
-            throw new IllegalStateException("closing TornadoVM plan " + name, e);
+            throw new IllegalStateException("closing " + what, e);
         }
     }
 }

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -67,25 +68,25 @@ public final class GpuBench {
     private static boolean extrapolate;
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = parse(args);
-        boolean tiny = a.containsKey("tiny");
-        int dim = intArg(a, "dim", tiny ? 256 : 3072);
-        int ffn = intArg(a, "ffn", tiny ? 512 : 14336);
-        int layers = intArg(a, "layers", tiny ? 1 : 30);
-        int textLen = intArg(a, "text-len", tiny ? 16 : 512);
-        int textDim = intArg(a, "text-dim", tiny ? 64 : 4096);
-        int height = intArg(a, "height", tiny ? 8 : 44);
-        int width = intArg(a, "width", tiny ? 8 : 80);
-        int frames = intArg(a, "frames", 3);
-        int windowFrames = intArg(a, "window-frames", 23);
-        int sinkFrames = intArg(a, "sink-frames", 5);
-        int condFrames = intArg(a, "cond-frames", 2);
-        int iters = intArg(a, "iters", 3);
-        double budget = Double.parseDouble(a.getOrDefault("budget-seconds", "240"));
-        long seed = Long.parseLong(a.getOrDefault("seed", "42"));
-        String backendName = a.getOrDefault("backend", "tornado");
-        boolean chunk = !a.containsKey("no-chunk");
-        boolean opByOp = a.containsKey("op-by-op");
+        BenchArgs a = BenchArgs.parse(args, "GpuBench", Set.of("tiny", "no-chunk", "op-by-op"));
+        boolean tiny = a.has("tiny");
+        int dim = a.intArg("dim", tiny ? 256 : 3072);
+        int ffn = a.intArg("ffn", tiny ? 512 : 14336);
+        int layers = a.intArg("layers", tiny ? 1 : 30);
+        int textLen = a.intArg("text-len", tiny ? 16 : 512);
+        int textDim = a.intArg("text-dim", tiny ? 64 : 4096);
+        int height = a.intArg("height", tiny ? 8 : 44);
+        int width = a.intArg("width", tiny ? 8 : 80);
+        int frames = a.intArg("frames", 3);
+        int windowFrames = a.intArg("window-frames", 23);
+        int sinkFrames = a.intArg("sink-frames", 5);
+        int condFrames = a.intArg("cond-frames", 2);
+        int iters = a.intArg("iters", 3);
+        double budget = Double.parseDouble(a.get("budget-seconds", "240"));
+        long seed = Long.parseLong(a.get("seed", "42"));
+        String backendName = a.get("backend", "tornado");
+        boolean chunk = !a.has("no-chunk");
+        boolean opByOp = a.has("op-by-op");
         extrapolate = layers < 30 && dim == 3072 && ffn == 14336;
         long t0 = System.nanoTime();
         deadline = t0 + (long) (budget * 1e9);
@@ -125,7 +126,7 @@ public final class GpuBench {
         if (backendName.equals("cpu")) {
             inner = new CpuBackend();
         } else if (backendName.equals("tornado")) {
-            tornado = new TornadoBackend(LinearPlan.Gemm.valueOf(a.getOrDefault("gemm", "parallel").toUpperCase(Locale.ROOT)));
+            tornado = new TornadoBackend(LinearPlan.Gemm.valueOf(a.get("gemm", "parallel").toUpperCase(Locale.ROOT)));
             inner = tornado;
             put("gemm", tornado.gemm().toString());
             put("path", opByOp ? "op by op (activations on the host)" : "device-resident (DitGraphs)");
@@ -257,7 +258,7 @@ public final class GpuBench {
                 tornado.close();
             }
         }
-        System.out.println("RESULT " + json(RESULT));
+        System.out.println("RESULT " + BenchArgs.json(RESULT));
         table(layers);
         System.out.flush();
         System.exit(RESULT.containsKey("error") ? 1 : 0);
@@ -314,7 +315,7 @@ public final class GpuBench {
             partial(key);
             return;
         }
-        double med = median(times);
+        double med = BenchArgs.median(times);
         put(key + "_forward_s", times);
         put(key + "_median_s", round(med, 4));
         put(key + "_tflops", round(flops / med / 1e12, 3));
@@ -379,10 +380,6 @@ public final class GpuBench {
         return Math.round(v * p) / p;
     }
 
-    private static double median(List<Double> xs) {
-        double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 
     private static void put(String k, Object v) {
         RESULT.put(k, v);
@@ -400,7 +397,7 @@ public final class GpuBench {
             }
         }
         printed = RESULT.size();
-        System.out.println("PARTIAL " + stage + " " + json(fresh));
+        System.out.println("PARTIAL " + stage + " " + BenchArgs.json(fresh));
         System.out.flush();
     }
 
@@ -427,69 +424,10 @@ public final class GpuBench {
         System.out.printf(Locale.ROOT, "%-34s %12s %10s%n", what, s == null ? "-" : s, tf == null ? "-" : tf);
     }
 
-    private static String json(Map<String, Object> m) {
-        StringBuilder sb = new StringBuilder("{");
-        for (var e : m.entrySet()) {
-            if (sb.length() > 1) {
-                sb.append(", ");
-            }
-            sb.append(quote(e.getKey())).append(": ").append(value(e.getValue()));
-        }
-        return sb.append('}').toString();
-    }
 
-    private static String value(Object v) {
-        if (v instanceof Number || v instanceof Boolean) {
-            return v.toString();
-        }
-        if (v instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
-            for (Object o : l) {
-                sb.append(sb.length() > 1 ? ", " : "").append(value(o));
-            }
-            return sb.append(']').toString();
-        }
-        return quote(String.valueOf(v));
-    }
 
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> sb.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-            }
-        }
-        return sb.append('"').toString();
-    }
 
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i];
-            if (!k.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + k + " (flags: see GpuBench javadoc)");
-            }
-            k = k.substring(2);
-            int eq = k.indexOf('=');
-            if (eq >= 0) {
-                m.put(k.substring(0, eq), k.substring(eq + 1));
-            } else if (k.equals("tiny") || k.equals("no-chunk")) {
-                m.put(k, "");
-            } else if (i + 1 < args.length) {
-                m.put(k, args[++i]);
-            } else {
-                throw new IllegalArgumentException("--" + k + " needs a value");
-            }
-        }
-        return m;
-    }
 
-    private static int intArg(Map<String, String> a, String k, int def) {
-        return a.containsKey(k) ? Integer.parseInt(a.get(k)) : def;
-    }
 
     /** Parameter count (elements over all tensors). */
     private static long parameters(TensorArchive archive) {

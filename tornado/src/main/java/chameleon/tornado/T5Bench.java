@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -56,16 +57,16 @@ public final class T5Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = parse(args);
-        boolean tiny = a.containsKey("tiny");
+        BenchArgs a = BenchArgs.parse(args, "T5Bench", Set.of("tiny"));
+        boolean tiny = a.has("tiny");
         T5Config full = T5Config.UMT5_XXL;
         T5Config config = tiny ? new T5Config(384, 64, 64, 4, 128, 2, 32, 128, 1e-6f)
                 : new T5Config(full.vocab(), full.dim(), full.dimAttn(), full.heads(), full.dimFfn(),
-                intArg(a, "layers", full.layers()), full.numBuckets(), full.maxDist(), full.eps());
-        int tokens = intArg(a, "tokens", tiny ? 48 : 512);
-        int cpuTokens = intArg(a, "cpu-tokens", tiny ? 16 : 32);
-        int iters = intArg(a, "iters", 3);
-        long seed = Long.parseLong(a.getOrDefault("seed", "10"));
+                a.intArg("layers", full.layers()), full.numBuckets(), full.maxDist(), full.eps());
+        int tokens = a.intArg("tokens", tiny ? 48 : 512);
+        int cpuTokens = a.intArg("cpu-tokens", tiny ? 16 : 32);
+        int iters = a.intArg("iters", 3);
+        long seed = Long.parseLong(a.get("seed", "10"));
         if (tokens < 1 || tokens > 4096 || cpuTokens < 0 || iters < 1) {
             throw new IllegalArgumentException("--tokens must be in 1..4096, --cpu-tokens ≥ 0, --iters ≥ 1");
         }
@@ -87,7 +88,7 @@ public final class T5Bench {
         result.put("gflop_per_encode", Math.round(gflop * 10) / 10.0);
         print("weights", result);
 
-        LinearPlan.Gemm gemm = LinearPlan.Gemm.valueOf(a.getOrDefault("gemm", "parallel").toUpperCase(Locale.ROOT));
+        LinearPlan.Gemm gemm = LinearPlan.Gemm.valueOf(a.get("gemm", "parallel").toUpperCase(Locale.ROOT));
         Tensor gpuShort = null;
         try (TornadoBackend tornado = new TornadoBackend(gemm)) {
             result.put("device", TornadoBackend.deviceDescription());
@@ -110,7 +111,7 @@ public final class T5Bench {
                     result.put("gpu_repeat_differs", true); // a race in a kernel would show here
                 }
             }
-            double median = median(times);
+            double median = BenchArgs.median(times);
             result.put("gpu_encode_runs_s", times);
             result.put("gpu_encode_s", median);
             result.put("gpu_tokens_per_s", Math.round(tokens / median * 10) / 10.0);
@@ -133,7 +134,7 @@ public final class T5Bench {
             result.put("cpu_vs_gpu_max_abs_diff", maxAbsDiff(cpuShort, gpuShort));
             print("cpu encode of " + cpuTokens + " tokens (first run, JIT included) and gpu vs cpu", result);
         }
-        System.out.println("RESULT " + json(result));
+        System.out.println("RESULT " + BenchArgs.json(result));
         System.out.printf(Locale.ROOT, "%nT5Bench: umT5 encoder %d layers, %d tokens: GPU %.3f s warm (%.1f tokens/s),"
                         + " first %.2f s; CPU %s%n", config.layers(), tokens, (double) result.get("gpu_encode_s"),
                 (double) result.get("gpu_tokens_per_s"), (double) result.get("gpu_first_s"),
@@ -225,49 +226,12 @@ public final class T5Bench {
         return Math.round((System.nanoTime() - t0) / 1e5) / 1e4;
     }
 
-    private static double median(List<Double> xs) {
-        double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 
     private static void print(String stage, Map<String, Object> result) {
-        System.out.println("PARTIAL " + stage + ": " + json(result));
+        System.out.println("PARTIAL " + stage + ": " + BenchArgs.json(result));
         System.out.flush();
     }
 
-    private static String json(Map<String, Object> m) {
-        StringBuilder sb = new StringBuilder("{");
-        for (var e : m.entrySet()) {
-            if (sb.length() > 1) {
-                sb.append(", ");
-            }
-            Object v = e.getValue();
-            sb.append('"').append(e.getKey()).append("\": ")
-                    .append(v instanceof String s ? '"' + s.replace("\"", "'") + '"' : String.valueOf(v));
-        }
-        return sb.append('}').toString();
-    }
 
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i];
-            if (!k.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + k + " (flags: see the T5Bench javadoc)");
-            }
-            k = k.substring(2);
-            if (k.equals("tiny")) {
-                m.put(k, "true");
-            } else if (i + 1 < args.length) {
-                m.put(k, args[++i]);
-            } else {
-                throw new IllegalArgumentException("--" + k + " needs a value");
-            }
-        }
-        return m;
-    }
 
-    private static int intArg(Map<String, String> a, String k, int def) {
-        return a.containsKey(k) ? Integer.parseInt(a.get(k)) : def;
-    }
 }

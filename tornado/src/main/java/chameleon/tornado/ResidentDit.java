@@ -35,7 +35,7 @@ import java.util.WeakHashMap;
  */
 public final class ResidentDit implements DitForward, AutoCloseable {
     private final CausalWanModel model;
-    private final Backend host;          // time embedding and other per-forward small ops
+    private final TimeEmbedding.Memo timeEmbeddings; // time_embedding + time_projection on the host backend, memoised
     private final DeviceKernels kernels;
     private final int maxFrames;
     private DitGraphs graphs;
@@ -45,7 +45,8 @@ public final class ResidentDit implements DitForward, AutoCloseable {
 
     public ResidentDit(CausalWanModel model, Backend host, DeviceKernels kernels) {
         this.model = model;
-        this.host = host;
+        // 16 vectors: the steps and clean pass of a chunk (5) and the prefill's, with room for a second frame count
+        this.timeEmbeddings = new TimeEmbedding.Memo(model.timeEmbedding(), host, 16);
         this.kernels = kernels;
         this.maxFrames = Integer.getInteger("chameleon.tornado.maxFrames", 3);
     }
@@ -74,14 +75,14 @@ public final class ResidentDit implements DitForward, AutoCloseable {
         long t0 = System.nanoTime();
         Tensor patches = model.patchEmbedding().patches(latents);  // [tokens, in·pt·ph·pw]
         long t1 = System.nanoTime();
-        TimeEmbedding.Embeddings t = model.timeEmbedding().forward(host, timesteps);
+        TimeEmbedding.Embeddings t = timeEmbeddings.get(timesteps);
         long t2 = System.nanoTime();
         Tensor[] table = ropeTables(ropeStartFrame, gridF, gridH, gridW);
         long t3 = System.nanoTime();
         graphs.runInput(patches, t.e0(), t.e(), table[0], table[1]);
         long t4 = System.nanoTime();
         phase("host: patchify", t1 - t0);
-        phase("host: time embedding (op by op)", t2 - t1);
+        phase("host: time embedding (memoised)", t2 - t1);
         phase("host: RoPE tables", t3 - t2);
         phase("forward: input", t4 - t3);
         boolean probing = probe != ActivationProbe.NONE;

@@ -5,6 +5,10 @@ import chameleon.tensor.Linear;
 import chameleon.tensor.Tensor;
 import chameleon.weights.DitConfig;
 import chameleon.weights.ModuleWeights;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code time_embedding} (Linear → SiLU → Linear) and {@code time_projection} (SiLU → Linear to 6·dim)
@@ -39,6 +43,52 @@ public final class TimeEmbedding {
         backend.silu(act);
         Tensor e0 = projection.apply(backend, act).reshape(timesteps.length, 6, dim);
         return new Embeddings(e, e0);
+    }
+
+    /**
+     * {@link #forward} results kept by timestep vector, least recently used evicted. A chunk's denoising steps
+     * and its clean pass ask for the same few vectors chunk after chunk (e.g. {1000, 1000, 1000} … {0, 0, 0}), and
+     * each evaluation is three GEMVs op by op on the backend ({@code time_projection.1} alone is [6·dim, dim]):
+     * ~9 ms a forward at dim 3072 on the TornadoVM backend. A hit returns the same tensors as the miss that
+     * computed them (bit-identical to a fresh {@link #forward}); callers must not write into them.
+     */
+    public static final class Memo {
+        private final TimeEmbedding embedding;
+        private final Backend backend;
+        private final Map<List<Long>, Embeddings> entries;
+        private long computed;
+
+        /** @param capacity timestep vectors kept (a chunk uses one per step plus the clean pass) */
+        public Memo(TimeEmbedding embedding, Backend backend, int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("memo capacity must be at least 1, got " + capacity);
+            }
+            this.embedding = embedding;
+            this.backend = backend;
+            this.entries = new LinkedHashMap<>(2 * capacity, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<List<Long>, Embeddings> eldest) {
+                    return size() > capacity;
+                }
+            };
+        }
+
+        /** {@link TimeEmbedding#forward}{@code (backend, timesteps)}, computed only for a vector not kept. */
+        public Embeddings get(long[] timesteps) {
+            List<Long> key = Arrays.stream(timesteps).boxed().toList();
+            Embeddings e = entries.get(key);
+            if (e == null) {
+                e = embedding.forward(backend, timesteps);
+                computed++;
+                entries.put(key, e);
+            }
+            return e;
+        }
+
+        /** How many times {@link #get} computed (missed) since construction. */
+        public long computed() {
+            return computed;
+        }
     }
 
     /**

@@ -66,9 +66,7 @@ public final class ResidentDit implements DitForward, AutoCloseable {
         ensureGraphs(tokens, tokensPerFrame, context.dim(0), cache.self(0).capacity());
         claim(cache);
         if (context != ownerContext) {
-            for (int l = 0; l < cfg.numLayers(); l++) {
-                graphs.runContext(context, l);
-            }
+            graphs.runContext(context);
             ownerContext = context;
         }
 

@@ -150,51 +150,90 @@ public final class CublasLinear implements DeviceLinear {
     }
 
     /**
-     * Tasks {@code task + "_stage*"} (more than one layer: layer ℓ's weight and bias copied out of the stacked
-     * arrays, as cuBLAS takes whole arrays), {@code task + "_x16"} (HALF: x → F16 scratch owned by this call),
-     * {@code task + "_gemm"} (the library task) and, with a bias, {@code task + "_bias"}. The row count m is
-     * fixed in the graph.
+     * Tasks {@code task + "_stage"} (more than one layer: layer ℓ's weight copied out of the stacked array, as
+     * cuBLAS takes whole arrays), {@code task + "_x16"} (HALF: x → F16 scratch owned by this call),
+     * {@code task + "_gemm"} (the library task) and, with a bias, {@code task + "_bias"} (layer ℓ's row of the
+     * stacked biases). The row count m is fixed in the graph.
      */
     @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m,
                       IntArray layer) {
+        checkRows(task, x, y, m);
+        if (precision == Precision.HALF) {
+            addHalfProduct(graph, task, halfInput(graph, task, x, m), y, m, layer);
+        } else {
+            addTf32Product(graph, task, x, y, m, layer);
+        }
+    }
+
+    /** One x → F16 for all uses when every use is a HALF CublasLinear of this k (q, k, v of one input). */
+    @Override
+    public void addSharingInput(TaskGraph graph, GridScheduler grids, FloatArray x, int m, IntArray layer,
+                                List<Use> uses) {
+        if (!uses.stream().allMatch(u -> u.linear() instanceof CublasLinear c && c.precision == Precision.HALF
+                && c.k == k)) {
+            DeviceLinear.super.addSharingInput(graph, grids, x, m, layer, uses);
+            return;
+        }
+        for (Use u : uses) {
+            checkRows(u.task(), x, u.y(), m);
+        }
+        HalfFloatArray xHalf = halfInput(graph, uses.getFirst().task(), x, m);
+        for (Use u : uses) {
+            ((CublasLinear) u.linear()).addHalfProduct(graph, u.task(), xHalf, u.y(), m, layer);
+        }
+    }
+
+    private void checkRows(String task, FloatArray x, FloatArray y, int m) {
         if (x.getSize() < (long) m * k || y.getSize() < (long) m * n) {
             throw new IllegalArgumentException("linear " + task + ": x [" + m + ", " + k + "] and y [" + m + ", " + n
                     + "] do not fit arrays of " + x.getSize() + " and " + y.getSize() + " floats");
         }
-        int opT = CuBlasOperation.CUBLAS_OP_T.operation();
-        int opN = CuBlasOperation.CUBLAS_OP_N.operation();
-        FloatArray bias = biases;
-        if (biases != null && layers > 1) {
-            bias = new FloatArray(n);
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, biases, bias)
-                    .task(task + "_stage_bias", StageKernels::stageFloats, biases, bias, layer, n);
+    }
+
+    /** The task rounding x [m, k] to F16; returns the F16 copy (device scratch). */
+    private HalfFloatArray halfInput(TaskGraph graph, String task, FloatArray x, int m) {
+        HalfFloatArray xHalf = new HalfFloatArray(m * k);                     // [m, k] F16
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, xHalf)
+                .task(task + "_x16", HalfKernels::toHalf, x, xHalf, m * k);
+        return xHalf;
+    }
+
+    /** y [m, n] = xHalf·W_ℓᵀ (GemmEx, F32 out) + b_ℓ. */
+    private void addHalfProduct(TaskGraph graph, String task, HalfFloatArray xHalf, FloatArray y, int m, IntArray layer) {
+        HalfFloatArray w = weightsHalf;
+        if (layers > 1) {
+            w = new HalfFloatArray(n * k);
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf, w)
+                    .task(task + "_stage", StageKernels::stageHalves, weightsHalf, w, layer, n * k);
         }
-        if (precision == Precision.HALF) {
-            HalfFloatArray w = weightsHalf;
-            if (layers > 1) {
-                w = new HalfFloatArray(n * k);
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf, w)
-                        .task(task + "_stage", StageKernels::stageHalves, weightsHalf, w, layer, n * k);
-            }
-            HalfFloatArray xHalf = new HalfFloatArray(m * k);                     // [m, k] F16
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, xHalf)
-                    .task(task + "_x16", HalfKernels::toHalf, x, xHalf, m * k)
-                    .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, opT, opN, n, m, k, 1f, w, k,
-                            xHalf, k, 0f, y, n);
-        } else {
-            FloatArray w = weightsFloat;
-            if (layers > 1) {
-                w = new FloatArray(n * k);
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsFloat, w)
-                        .task(task + "_stage", StageKernels::stageFloats, weightsFloat, w, layer, n * k);
-            }
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
-                    .libraryTask(task + "_gemm", CuBlas::cublasSgemmTF32, opT, opN, n, m, k, 1f, w, k, x, k, 0f, y, n);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
+                .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, OP_T, OP_N, n, m, k, 1f, w, k, xHalf, k, 0f,
+                        y, n);
+        addBias(graph, task, y, m, layer);
+    }
+
+    /** y [m, n] = x·W_ℓᵀ (Sgemm on TF32 tensor cores) + b_ℓ. */
+    private void addTf32Product(TaskGraph graph, String task, FloatArray x, FloatArray y, int m, IntArray layer) {
+        FloatArray w = weightsFloat;
+        if (layers > 1) {
+            w = new FloatArray(n * k);
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsFloat, w)
+                    .task(task + "_stage", StageKernels::stageFloats, weightsFloat, w, layer, n * k);
         }
-        if (bias != null) {
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, bias)
-                    .task(task + "_bias", RowKernels::addBias, y, bias, m, n);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
+                .libraryTask(task + "_gemm", CuBlas::cublasSgemmTF32, OP_T, OP_N, n, m, k, 1f, w, k, x, k, 0f, y, n);
+        addBias(graph, task, y, m, layer);
+    }
+
+    /** y [m, n] += b_ℓ, read from the stacked biases (no staging copy); nothing without a bias. */
+    private void addBias(TaskGraph graph, String task, FloatArray y, int m, IntArray layer) {
+        if (biases != null) {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, biases)
+                    .task(task + "_bias", RowKernels::addBias, y, biases, layer, m, n);
         }
     }
+
+    private static final int OP_T = CuBlasOperation.CUBLAS_OP_T.operation();
+    private static final int OP_N = CuBlasOperation.CUBLAS_OP_N.operation();
 }

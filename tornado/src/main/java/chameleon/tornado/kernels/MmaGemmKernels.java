@@ -59,14 +59,6 @@ public final class MmaGemmKernels {
         }
     }
 
-    /** y[m, n] += b[layer[0], n] in place (biases of all layers stacked [layers, n]). */
-    public static void addBias(FloatArray y, FloatArray b, IntArray layer, int m, int n) {
-        for (@Parallel int i = 0; i < m * n; i++) {
-            int c = i - (i / n) * n;
-            y.set(i, y.get(i) + b.get(layer.get(0) * n + c));
-        }
-    }
-
     /** y[m, n] = yPad[m, nPad] (first n columns) + b[layer[0], n]. */
     public static void unpadBias(FloatArray yPad, FloatArray b, IntArray layer, FloatArray y, int m, int n, int nPad) {
         for (@Parallel int i = 0; i < m * n; i++) {

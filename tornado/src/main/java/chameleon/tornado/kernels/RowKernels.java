@@ -20,13 +20,15 @@ public final class RowKernels {
     public static final int NORM_THREADS = 256;
 
     /**
-     * y[r] = (x[r] − mean)·rsqrt(var + eps)·w + b; pass w = 1, b = 0 for no affine. A KernelContext kernel: one
+     * y[r] = (x[r] − mean)·rsqrt(var + eps)·w[ℓ] + b[ℓ], ℓ = layer[0] of the stacked affine [layers, n] (the DiT's
+     * block graph picks its layer at run time; {@code layerSize} 0 reads the one [n] affine whatever layer holds);
+     * pass w = 1, b = 0 for no affine. A KernelContext kernel: one
      * work group of {@link #NORM_THREADS} threads a row (global size rows·NORM_THREADS), strided coalesced
      * reads and a tree sum in local memory for the mean, then for the variance of the centred values. A
      * thread per row would issue its 3n loads one after another and leave the GPU idle.
      */
-    public static void layerNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray b, FloatArray y, int n,
-                                 float eps) {
+    public static void layerNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray b, IntArray layer,
+                                 int layerSize, FloatArray y, int n, float eps) {
         // (The tree sums are written out in each kernel: a local array passed to a helper method compiles to
         // an invalid address on TornadoVM's CUDA backend.)
         int o = ctx.groupIdx * n;
@@ -60,13 +62,18 @@ public final class RowKernels {
             ctx.localBarrier();
         }
         float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
+        int p = layer.get(0) * layerSize;
         for (int c = tid; c < n; c += 256) {
-            y.set(o + c, (x.get(o + c) - mean) * inv * w.get(c) + b.get(c));
+            y.set(o + c, (x.get(o + c) - mean) * inv * w.get(p + c) + b.get(p + c));
         }
     }
 
-    /** y[r] = x[r]·rsqrt(mean(x[r]²) + eps)·w; pass w = 1 for none. Work group per row, as {@link #layerNorm}. */
-    public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray y, int n, float eps) {
+    /**
+     * y[r] = x[r]·rsqrt(mean(x[r]²) + eps)·w[ℓ], ℓ = layer[0] of the stacked weights [layers, n] ({@code layerSize} 0:
+     * one [n] weight); pass w = 1 for none. Work group per row, as {@link #layerNorm}.
+     */
+    public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray w, IntArray layer, int layerSize, FloatArray y,
+                               int n, float eps) {
         int o = ctx.groupIdx * n;
         int tid = ctx.localIdx;
         float[] part = ctx.allocateFloatLocalArray(256);
@@ -84,17 +91,21 @@ public final class RowKernels {
             ctx.localBarrier();
         }
         float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
+        int p = layer.get(0) * layerSize;
         for (int c = tid; c < n; c += 256) {
-            y.set(o + c, x.get(o + c) * inv * w.get(c));
+            y.set(o + c, x.get(o + c) * inv * w.get(p + c));
         }
     }
 
-    /** In place: y[r, c] += b[c] over [m, n] (the bias epilogue of a GEMM that has none). */
-    public static void addBias(FloatArray y, FloatArray b, int m, int n) {
+    /**
+     * In place: y[r, c] += b[ℓ, c] over [m, n], ℓ = layer[0] of the biases of all layers stacked [layers, n] (the bias
+     * epilogue of a GEMM that has none).
+     */
+    public static void addBias(FloatArray y, FloatArray b, IntArray layer, int m, int n) {
         for (@Parallel int r = 0; r < m; r++) {
             for (@Parallel int c = 0; c < n; c++) {
                 int i = r * n + c;
-                y.set(i, y.get(i) + b.get(c));
+                y.set(i, y.get(i) + b.get(layer.get(0) * n + c));
             }
         }
     }
@@ -178,31 +189,36 @@ public final class RowKernels {
      * x[r, c] = x[r, c]·(1 + scale) + shift with shift = chunk {@code shift}, scale = chunk {@code scale},
      * f = r / rowsPerFrame. {@code eChunks} = 1 adds the same e[f] to every chunk (the head's e).
      *
-     * @param table [chunks, n] learned modulation
-     * @param e     [frames, eChunks, n] time projection per frame
+     * @param table     [layers, chunks, n] learned modulation of every layer; layer[0] picks one
+     * @param tableSize floats of one layer's table (chunks·n), 0 for a table of one layer
+     * @param e         [frames, eChunks, n] time projection per frame
      */
-    public static void modulateFrames(FloatArray x, FloatArray table, FloatArray e, int eChunks, int shift, int scale,
-                                      int m, int n, int rowsPerFrame) {
+    public static void modulateFrames(FloatArray x, FloatArray table, IntArray layer, int tableSize, FloatArray e,
+                                      int eChunks, int shift, int scale, int m, int n, int rowsPerFrame) {
         for (@Parallel int r = 0; r < m; r++) {
             for (@Parallel int c = 0; c < n; c++) {
                 int f = r / rowsPerFrame;
+                int t = layer.get(0) * tableSize;
                 int eShift = eChunks == 1 ? f * n : (f * eChunks + shift) * n;
                 int eScale = eChunks == 1 ? f * n : (f * eChunks + scale) * n;
-                float sh = table.get(shift * n + c) + e.get(eShift + c);
-                float sc = table.get(scale * n + c) + e.get(eScale + c);
+                float sh = table.get(t + shift * n + c) + e.get(eShift + c);
+                float sc = table.get(t + scale * n + c) + e.get(eScale + c);
                 int i = r * n + c;
                 x.set(i, x.get(i) * (1f + sc) + sh);
             }
         }
     }
 
-    /** In place: x[r, c] += y[r, c]·(table[gate, c] + e[f, gate, c]), f = r / rowsPerFrame (the adaLN gates). */
-    public static void addGatedFrames(FloatArray x, FloatArray y, FloatArray table, FloatArray e, int eChunks, int gate,
-                                      int m, int n, int rowsPerFrame) {
+    /**
+     * In place: x[r, c] += y[r, c]·(table[ℓ, gate, c] + e[f, gate, c]), f = r / rowsPerFrame (the adaLN gates); table
+     * and tableSize as in {@link #modulateFrames}.
+     */
+    public static void addGatedFrames(FloatArray x, FloatArray y, FloatArray table, IntArray layer, int tableSize,
+                                      FloatArray e, int eChunks, int gate, int m, int n, int rowsPerFrame) {
         for (@Parallel int r = 0; r < m; r++) {
             for (@Parallel int c = 0; c < n; c++) {
                 int f = r / rowsPerFrame;
-                float g = table.get(gate * n + c) + e.get((f * eChunks + gate) * n + c);
+                float g = table.get(layer.get(0) * tableSize + gate * n + c) + e.get((f * eChunks + gate) * n + c);
                 int i = r * n + c;
                 x.set(i, x.get(i) + y.get(i) * g);
             }

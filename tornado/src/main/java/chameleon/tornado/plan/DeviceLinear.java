@@ -1,5 +1,6 @@
 package chameleon.tornado.plan;
 
+import java.util.List;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -36,4 +37,25 @@ public interface DeviceLinear {
      * @param layer {ℓ, …}: uploaded by the graph every execution, or already on the device
      */
     void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer);
+
+    /** One linear of {@link #addAll}: the prefix of its task names and its output y [m, n]. */
+    record Use(DeviceLinear linear, String task, FloatArray y) {
+    }
+
+    /**
+     * Adds y = x·W_ℓᵀ + b_ℓ for every use, all reading the same x [m, k] (q, k and v of one input); x must not be
+     * written between them. Implementations that first convert x (F16 for cuBLAS, F16 tiles for the MMA GEMM)
+     * convert it once for all uses of their own kind ({@link #addSharingInput}).
+     */
+    static void addAll(TaskGraph graph, GridScheduler grids, FloatArray x, int m, IntArray layer, List<Use> uses) {
+        uses.getFirst().linear().addSharingInput(graph, grids, x, m, layer, uses);
+    }
+
+    /** {@link #addAll} as this linear's kind does it; by default each use on its own ({@link #addTo}). */
+    default void addSharingInput(TaskGraph graph, GridScheduler grids, FloatArray x, int m, IntArray layer,
+                                 List<Use> uses) {
+        for (Use u : uses) {
+            u.linear().addTo(graph, grids, u.task(), x, u.y(), m, layer);
+        }
+    }
 }

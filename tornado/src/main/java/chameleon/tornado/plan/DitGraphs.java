@@ -6,7 +6,6 @@ import chameleon.layers.dit.WanAttentionBlock;
 import chameleon.tensor.Linear;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.RowKernels;
-import chameleon.tornado.kernels.StageKernels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -215,19 +214,18 @@ public final class DitGraphs implements AutoCloseable {
         DeviceLinear kProj = linear(kernels, blocks, b -> b.crossAttn().k());
         DeviceLinear vProj = linear(kernels, blocks, b -> b.crossAttn().v());
         boolean norm = blocks.getFirst().crossAttn().normK() != null;
-        FloatArray normK = stacked(blocks, b -> b.crossAttn().normK(), dim, 1f);
-        FloatArray normKLayer = new FloatArray(dim);
+        FloatArray normK = stacked(blocks, b -> b.crossAttn().normK(), dim, 1f); // [layers, dim], read at ℓ
         FloatArray projected = new FloatArray(contextRows * dim);
         FloatArray normed = new FloatArray(contextRows * dim);
         TaskGraph g = new TaskGraph(contextName)
                 .consumeFromDevice(promptName, prompt)
                 .consumeFromDevice(contextName, prompt)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, contextParams)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, crossK, crossV, projected, normed, normK, normKLayer);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, crossK, crossV, projected, normed, normK);
         kProj.addTo(g, grids, "k", prompt, projected, contextRows, contextParams);
         if (norm) {
-            g.task("norm_k_stage", StageKernels::stageFloats, normK, normKLayer, contextParams, dim);
-            NormTasks.rmsNorm(g, grids, "norm_k", projected, normKLayer, normed, contextRows, dim, eps(blocks))
+            NormTasks.rmsNorm(g, grids, "norm_k", projected, normK, contextParams, dim, normed, contextRows, dim,
+                            eps(blocks))
                     .task("store_k", RowKernels::moveRows, normed, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
         } else {
             g.task("store_k", RowKernels::moveRows, projected, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
@@ -299,16 +297,15 @@ public final class DitGraphs implements AutoCloseable {
         boolean crossNorm = b0.crossAttn().normQ() != null;
         boolean norm3 = b0.norm3Weight() != null;
 
-        FloatArray modAll = stacked(blocks, b -> b.modulation(), 6 * dim, 0f);   // [layers, 6, dim]
-        FloatArray normQAll = stacked(blocks, b -> b.selfAttn().normQ(), dim, 1f);
-        FloatArray normKAll = stacked(blocks, b -> b.selfAttn().normK(), dim, 1f);
-        FloatArray crossNormQAll = stacked(blocks, b -> b.crossAttn().normQ(), dim, 1f);
-        FloatArray norm3WAll = stacked(blocks, WanAttentionBlock::norm3Weight, dim, 1f);
-        FloatArray norm3BAll = stacked(blocks, WanAttentionBlock::norm3Bias, dim, 0f);
-        FloatArray mod = new FloatArray(6 * dim);
-        FloatArray normQ = new FloatArray(dim), normK = new FloatArray(dim), crossNormQ = new FloatArray(dim);
-        FloatArray norm3W = new FloatArray(dim), norm3B = new FloatArray(dim);
-        FloatArray ones = new FloatArray(dim), zeros = new FloatArray(dim);
+        // Every layer's small parameters stacked [layers, …]; the kernels read layer blockParams[LAYER]'s row
+        // (no staging copy a layer).
+        FloatArray mod = stacked(blocks, b -> b.modulation(), 6 * dim, 0f);   // [layers, 6, dim]
+        FloatArray normQ = stacked(blocks, b -> b.selfAttn().normQ(), dim, 1f);
+        FloatArray normK = stacked(blocks, b -> b.selfAttn().normK(), dim, 1f);
+        FloatArray crossNormQ = stacked(blocks, b -> b.crossAttn().normQ(), dim, 1f);
+        FloatArray norm3W = stacked(blocks, WanAttentionBlock::norm3Weight, dim, 1f);
+        FloatArray norm3B = stacked(blocks, WanAttentionBlock::norm3Bias, dim, 0f);
+        FloatArray ones = new FloatArray(dim), zeros = new FloatArray(dim); // norm1/norm2 have no affine (layerSize 0)
         ones.init(1f);
         zeros.init(0f);
         FloatArray h = new FloatArray(rows * dim), qs = new FloatArray(rows * dim), ks = new FloatArray(rows * dim),
@@ -320,22 +317,20 @@ public final class DitGraphs implements AutoCloseable {
                 .consumeFromDevice(inputName, x, e0, eHead, cos, sin, crossK, crossV)
                 .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, modAll, normQAll, normKAll,
-                        crossNormQAll, norm3WAll, norm3BAll, mod, normQ, normK, crossNormQ, norm3W, norm3B, ones, zeros,
-                        h, qs, ks, vs, att, proj, u, roll)
-                .task("stage_mod", StageKernels::stageFloats, modAll, mod, blockParams, 6 * dim)
-                .task("stage_norm_q", StageKernels::stageFloats, normQAll, normQ, blockParams, dim)
-                .task("stage_norm_k", StageKernels::stageFloats, normKAll, normK, blockParams, dim)
-                .task("stage_cross_norm_q", StageKernels::stageFloats, crossNormQAll, crossNormQ, blockParams, dim)
-                .task("stage_norm3_w", StageKernels::stageFloats, norm3WAll, norm3W, blockParams, dim)
-                .task("stage_norm3_b", StageKernels::stageFloats, norm3BAll, norm3B, blockParams, dim);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, mod, normQ, normK, crossNormQ,
+                        norm3W, norm3B, ones, zeros, h, qs, ks, vs, att, proj, u, roll);
         // self-attention input: LN(x)·(1 + scale₁) + shift₁
-        NormTasks.layerNorm(g, grids, "norm1", x, ones, zeros, h, rows, dim, eps)
-                .task("modulate1", RowKernels::modulateFrames, h, mod, e0, 6, 0, 1, rows, dim, tpf);
-        // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v
-        project(g, grids, q, "q", h, qkNorm ? att : qs, normQ, qs, qkNorm, eps);
-        project(g, grids, k, "k", h, qkNorm ? att : ks, normK, ks, qkNorm, eps);
-        v.addTo(g, grids, "v", h, vs, rows, blockParams);
+        NormTasks.layerNorm(g, grids, "norm1", x, ones, zeros, blockParams, 0, h, rows, dim, eps)
+                .task("modulate1", RowKernels::modulateFrames, h, mod, blockParams, 6 * dim, e0, 6, 0, 1, rows, dim, tpf);
+        // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v: one read of h for the three
+        // (the raw q and k go through att and proj, free until the attention and o write them)
+        FloatArray rawQ = qkNorm ? att : qs, rawK = qkNorm ? proj : ks;
+        DeviceLinear.addAll(g, grids, h, rows, blockParams, List.of(new DeviceLinear.Use(q, "q", rawQ),
+                new DeviceLinear.Use(k, "k", rawK), new DeviceLinear.Use(v, "v", vs)));
+        if (qkNorm) {
+            NormTasks.rmsNorm(g, grids, "q_norm", rawQ, normQ, blockParams, dim, qs, rows, dim, eps);
+            NormTasks.rmsNorm(g, grids, "k_norm", rawK, normK, blockParams, dim, ks, rows, dim, eps);
+        }
         g.task("rope_q", RowKernels::rope, qs, cos, sin, rows, heads, hd / 2)
                 .task("rope_k", RowKernels::rope, ks, cos, sin, rows, heads, hd / 2)
                 // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
@@ -347,35 +342,29 @@ public final class DitGraphs implements AutoCloseable {
                 .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
         attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, cap, heads, hd, scale);
         o.addTo(g, grids, "o", att, proj, rows, blockParams);
-        g.task("gate1", RowKernels::addGatedFrames, x, proj, mod, e0, 6, 2, rows, dim, tpf);
+        g.task("gate1", RowKernels::addGatedFrames, x, proj, mod, blockParams, 6 * dim, e0, 6, 2, rows, dim, tpf);
         // x += CrossAttn(norm3(x), context)
         FloatArray crossIn = x;
         if (norm3) {
-            NormTasks.layerNorm(g, grids, "norm3", x, norm3W, norm3B, h, rows, dim, eps);
+            NormTasks.layerNorm(g, grids, "norm3", x, norm3W, norm3B, blockParams, dim, h, rows, dim, eps);
             crossIn = h;
         }
-        project(g, grids, cq, "cross_q", crossIn, crossNorm ? att : qs, crossNormQ, qs, crossNorm, eps);
+        cq.addTo(g, grids, "cross_q", crossIn, crossNorm ? att : qs, rows, blockParams);
+        if (crossNorm) {
+            NormTasks.rmsNorm(g, grids, "cross_q_norm", att, crossNormQ, blockParams, dim, qs, rows, dim, eps);
+        }
         crossAttention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, t, heads, hd, scale);
         co.addTo(g, grids, "cross_o", att, proj, rows, blockParams);
         g.task("cross_add", RowKernels::add, x, proj, rows * dim);
         // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
-        NormTasks.layerNorm(g, grids, "norm2", x, ones, zeros, h, rows, dim, eps)
-                .task("modulate2", RowKernels::modulateFrames, h, mod, e0, 6, 3, 4, rows, dim, tpf);
+        NormTasks.layerNorm(g, grids, "norm2", x, ones, zeros, blockParams, 0, h, rows, dim, eps)
+                .task("modulate2", RowKernels::modulateFrames, h, mod, blockParams, 6 * dim, e0, 6, 3, 4, rows, dim, tpf);
         ffnIn.addTo(g, grids, "ffn0", h, u, rows, blockParams);
         g.task("gelu", RowKernels::geluTanh, u, rows * ffn);
         ffnOut.addTo(g, grids, "ffn2", u, proj, rows, blockParams);
-        g.task("gate2", RowKernels::addGatedFrames, x, proj, mod, e0, 6, 5, rows, dim, tpf)
+        g.task("gate2", RowKernels::addGatedFrames, x, proj, mod, blockParams, 6 * dim, e0, 6, 5, rows, dim, tpf)
                 .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV, kCache, vCache);
         return g;
-    }
-
-    /** y = norm(in·Wᵀ + b) with the RMSNorm weight {@code weight}, or y = in·Wᵀ + b (then {@code raw} == y). */
-    private void project(TaskGraph g, GridScheduler grids, DeviceLinear proj, String task, FloatArray in, FloatArray raw,
-                         FloatArray weight, FloatArray y, boolean norm, float eps) {
-        proj.addTo(g, grids, task, in, raw, dims.rows(), blockParams);
-        if (norm) {
-            NormTasks.rmsNorm(g, grids, task + "_norm", raw, weight, y, dims.rows(), dims.dim(), eps);
-        }
     }
 
     private TaskGraph headGraph(Head head, DeviceKernels kernels, GridScheduler grids) {
@@ -393,8 +382,9 @@ public final class DitGraphs implements AutoCloseable {
         TaskGraph g = new TaskGraph(headName)
                 .consumeFromDevice(blockName, x, eHead, crossK, crossV)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, ones, zeros, h, layer0, out);
-        NormTasks.layerNorm(g, grids, "norm", x, ones, zeros, h, rows, dim, head.eps())
-                .task("modulate", RowKernels::modulateFrames, h, mod, eHead, 1, 0, 1, rows, dim, dims.tokensPerFrame());
+        NormTasks.layerNorm(g, grids, "norm", x, ones, zeros, layer0, 0, h, rows, dim, head.eps())
+                .task("modulate", RowKernels::modulateFrames, h, mod, layer0, 0, eHead, 1, 0, 1, rows, dim,
+                        dims.tokensPerFrame());
         proj.addTo(g, grids, "head", h, out, rows, layer0);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, out)
                 .persistOnDevice(crossK, crossV);

@@ -2,6 +2,7 @@ package chameleon.tornado.plan;
 
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.MmaGemmKernels;
+import chameleon.tornado.kernels.RowKernels;
 import java.util.List;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -221,19 +222,45 @@ public final class MmaLinear implements DeviceLinear {
      */
     @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer) {
+        addProduct(graph, grids, task, halfTiles(graph, task, x, m), y, m, layer);
+    }
+
+    /** One x → fp16 tiles for all uses when every use is an MmaLinear of this block and k. */
+    @Override
+    public void addSharingInput(TaskGraph graph, GridScheduler grids, FloatArray x, int m, IntArray layer,
+                                List<Use> uses) {
+        if (!uses.stream().allMatch(u -> u.linear() instanceof MmaLinear l && l.block == block && l.k == k)) {
+            DeviceLinear.super.addSharingInput(graph, grids, x, m, layer, uses);
+            return;
+        }
+        HalfFloatArray xh = halfTiles(graph, uses.getFirst().task(), x, m);
+        for (Use u : uses) {
+            ((MmaLinear) u.linear()).addProduct(graph, grids, u.task(), xh, u.y(), m, layer);
+        }
+    }
+
+    /** The task converting x [m, k] into the fp16 tiles [m, kPad] of this block; returns the tiles (device scratch). */
+    private HalfFloatArray halfTiles(TaskGraph graph, String task, FloatArray x, int m) {
         if (m % block.bm != 0 || m <= 0) {
             throw new IllegalArgumentException("MmaLinear rows " + m + " must be a positive multiple of " + block.bm);
         }
-        // Device scratch: the fp16 tiles of x, and (n not a multiple of the block width) the padded output.
-        // Uploaded once (zeros) so that the buffers exist on the device; the kernels overwrite them.
+        // Uploaded once (zeros) so that the buffer exists on the device; the kernel overwrites it.
         HalfFloatArray xh = new HalfFloatArray(m * kPad);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, xh)
+                .task(task + "ToHalf", MmaGemmKernels::toHalfTiles, x, xh, m, k, kPad, block.bm, block.bk);
+        return xh;
+    }
+
+    /** The MMA GEMM of the tiles xh and its bias epilogue into y [m, n]. */
+    private void addProduct(TaskGraph graph, GridScheduler grids, String task, HalfFloatArray xh, FloatArray y, int m,
+                            IntArray layer) {
+        // Device scratch (n not a multiple of the block width): the padded output.
         FloatArray out = nPad == n ? y : new FloatArray(m * nPad);
         FloatArray b = bias != null ? bias : new FloatArray(layers * n);
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, wt, b, xh);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, wt, b);
         if (out != y) {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
         }
-        graph.task(task + "ToHalf", MmaGemmKernels::toHalfTiles, x, xh, m, k, kPad, block.bm, block.bk);
         KernelContext ctx = new KernelContext();
         int kSteps = kPad / block.bk;
         switch (block) {
@@ -249,7 +276,7 @@ public final class MmaLinear implements DeviceLinear {
         if (out != y) {
             graph.task(task + "Bias", MmaGemmKernels::unpadBias, out, b, layer, y, m, n, nPad);
         } else if (bias != null) {
-            graph.task(task + "Bias", MmaGemmKernels::addBias, y, b, layer, m, n);
+            graph.task(task + "Bias", RowKernels::addBias, y, b, layer, m, n);
         }
     }
 

@@ -26,9 +26,11 @@ public final class OpPlans {
     public record LayerNorm(FloatArray x, FloatArray w, FloatArray b, FloatArray y, Plan plan) {
         public static LayerNorm create(int m, int n, float eps) {
             FloatArray x = new FloatArray(m * n), w = new FloatArray(n), b = new FloatArray(n), y = new FloatArray(m * n);
+            IntArray layer0 = new IntArray(1); // one affine: layerSize 0
             TaskGraph g = graph("layerNorm")
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, layer0)
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w, b)
-                    .task("layerNorm", RowKernels::layerNorm, new KernelContext(), x, w, b, y, n, eps)
+                    .task("layerNorm", RowKernels::layerNorm, new KernelContext(), x, w, b, layer0, 0, y, n, eps)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
             return new LayerNorm(x, w, b, y, Plan.of(g, "layerNorm", NormTasks.grid(m)));
         }
@@ -38,9 +40,11 @@ public final class OpPlans {
     public record RmsNorm(FloatArray x, FloatArray w, FloatArray y, Plan plan) {
         public static RmsNorm create(int m, int n, float eps) {
             FloatArray x = new FloatArray(m * n), w = new FloatArray(n), y = new FloatArray(m * n);
+            IntArray layer0 = new IntArray(1); // one weight: layerSize 0
             TaskGraph g = graph("rmsNorm")
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, layer0)
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w)
-                    .task("rmsNorm", RowKernels::rmsNorm, new KernelContext(), x, w, y, n, eps)
+                    .task("rmsNorm", RowKernels::rmsNorm, new KernelContext(), x, w, layer0, 0, y, n, eps)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
             return new RmsNorm(x, w, y, Plan.of(g, "rmsNorm", NormTasks.grid(m)));
         }

@@ -160,23 +160,8 @@ public final class DitGraphs implements AutoCloseable {
         TornadoExecutionPlan p = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         // (TornadoVM refuses a scheduler without grids: vendor kernels register none.)
         p = grids.keySet().isEmpty() ? p : p.withGridScheduler(grids);
-        if (CUDA_GRAPH) {
-            if (!DeviceKernels.deviceHasMma()) { // (PTX and CUDA: the backends with CUDA graphs)
-                throw new IllegalStateException("-Dchameleon.tornado.cudaGraph=true needs TornadoVM's PTX or CUDA backend, not "
-                        + TornadoExecutionPlan.DEFAULT_DEVICE.getTornadoVMBackend());
-            }
-            p = p.withCUDAGraph();
-        }
         plan = profiling ? p.withProfiler(ProfilerMode.SILENT) : p;
     }
-
-    /**
-     * {@code -Dchameleon.tornado.cudaGraph=true}: TornadoVM captures each graph's launches and per-execution
-     * copies as a CUDA graph at its first execution and replays it after (one launch instead of one per task,
-     * ~58 a block). The per-execution uploads (layer index, KV row moves, a forward's inputs) are captured copies
-     * from the same host arrays (pinned by the CUDA backend), so a replay reads their current values.
-     */
-    private static final boolean CUDA_GRAPH = Boolean.getBoolean("chameleon.tornado.cudaGraph");
 
     private static String name(String graph) {
         return Plan.uniqueName("dit_" + graph);

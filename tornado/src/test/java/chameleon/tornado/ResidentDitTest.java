@@ -27,38 +27,73 @@ import org.junit.jupiter.api.Test;
  * the displaced cache refuses further device forwards with a message that says why.
  */
 class ResidentDitTest {
+    private static final int H = 4;
+    private static final int W = 4;
+    private static final int FRAMES = 2;
 
-    @Test
-    void aNewPromptReplacesEveryLayersCrossKv() throws Exception {
-        Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("dit.safetensors")), "golden dit.safetensors absent");
-        try (TornadoBackend tornado = new TornadoBackend(LinearPlan.Gemm.PARALLEL, false, true);
-             TensorArchive weights = TensorArchive.open(dir.resolve("dit.safetensors"))) {
-            CausalWanModel model = new CausalWanModel(weights);
-            DitConfig cfg = model.config();
-            CpuBackend cpu = new CpuBackend();
-            int h = 4, w = 4, frames = 2;
-            Tensor latents = Tensor.zeros(cfg.inDim(), frames, h, w);
+    /** The golden DiT on the device-resident TornadoVM path (java kernels: fp32 on PoCL), with small inputs. */
+    private record Golden(TornadoBackend tornado, TensorArchive weights, CausalWanModel model, CpuBackend cpu)
+            implements AutoCloseable {
+        static Golden open() throws Exception {
+            Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
+            Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("dit.safetensors")), "golden dit.safetensors absent");
+            TensorArchive weights = TensorArchive.open(dir.resolve("dit.safetensors"));
+            return new Golden(new TornadoBackend(LinearPlan.Gemm.PARALLEL, false, true), weights,
+                    new CausalWanModel(weights), new CpuBackend());
+        }
+
+        DitConfig cfg() {
+            return model.config();
+        }
+
+        /** [in, FRAMES, H, W] latents. */
+        Tensor latents() {
+            Tensor latents = Tensor.zeros(cfg().inDim(), FRAMES, H, W);
             for (int i = 0; i < latents.numel(); i++) {
                 latents.setFloat(i, (float) Math.sin(0.37 * i));
             }
-            Tensor[] prompts = new Tensor[2];
-            for (int p = 0; p < 2; p++) {
-                Tensor text = Tensor.zeros(8, cfg.textDim());
-                for (int i = 0; i < text.numel(); i++) {
-                    text.setFloat(i, (float) Math.cos((0.11 + 0.05 * p) * i));
-                }
-                prompts[p] = model.embedText(cpu, text);
+            return latents;
+        }
+
+        /** An embedded prompt [8, dim]; {@code f} sets its values. */
+        Tensor prompt(double f) {
+            Tensor text = Tensor.zeros(8, cfg().textDim());
+            for (int i = 0; i < text.numel(); i++) {
+                text.setFloat(i, (float) Math.cos(f * i));
             }
-            KvCacheGeometry geometry = new KvCacheGeometry(model.tokensPerFrame(h, w), 6, 1, 6);
-            KvCache onDevice = new KvCache(geometry, cfg.numLayers(), cfg.numHeads(), cfg.headDim());
-            KvCache host = new KvCache(geometry, cfg.numLayers(), cfg.numHeads(), cfg.headDim());
-            DitForward device = DitForward.of(model, tornado);
+            return model.embedText(cpu, text);
+        }
+
+        int tokensPerFrame() {
+            return model.tokensPerFrame(H, W);
+        }
+
+        KvCache cache() {
+            KvCacheGeometry geometry = new KvCacheGeometry(tokensPerFrame(), 6, 1, 6);
+            return new KvCache(geometry, cfg().numLayers(), cfg().numHeads(), cfg().headDim());
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (tornado) {
+                weights.close();
+            }
+        }
+    }
+
+    @Test
+    void aNewPromptReplacesEveryLayersCrossKv() throws Exception {
+        try (Golden g = Golden.open()) {
+            Tensor latents = g.latents();
+            Tensor[] prompts = {g.prompt(0.11), g.prompt(0.16)};
+            KvCache onDevice = g.cache();
+            DitForward device = DitForward.of(g.model(), g.tornado());
             long[] t = {500, 500};
             // the same chunk twice (the second overwrites the first's KV rows in place), the prompt changed between
             Tensor first = device.forward(latents, t, 0, new KvPlacement.Stream(0), prompts[0], onDevice, ActivationProbe.NONE);
             Tensor second = device.forward(latents, t, 0, new KvPlacement.Stream(0), prompts[1], onDevice, ActivationProbe.NONE);
-            Tensor want = model.forward(cpu, latents, t, 0, new KvPlacement.Stream(0), prompts[1], host, ActivationProbe.NONE);
+            Tensor want = g.model().forward(g.cpu(), latents, t, 0, new KvPlacement.Stream(0), prompts[1], g.cache(),
+                    ActivationProbe.NONE);
             double worst = 0, moved = 0;
             for (int i = 0; i < want.numel(); i++) {
                 worst = Math.max(worst, Math.abs(second.getFloat(i) - want.getFloat(i)));
@@ -71,37 +106,22 @@ class ResidentDitTest {
 
     @Test
     void aFreshCacheTakesTheDeviceOverAndTheDisplacedOneIsOnTheHost() throws Exception {
-        Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("dit.safetensors")), "golden dit.safetensors absent");
-        try (TornadoBackend tornado = new TornadoBackend(LinearPlan.Gemm.PARALLEL, false, true);
-             TensorArchive weights = TensorArchive.open(dir.resolve("dit.safetensors"))) {
-            CausalWanModel model = new CausalWanModel(weights);
-            DitConfig cfg = model.config();
-            CpuBackend cpu = new CpuBackend();
-            int h = 4, w = 4, frames = 2;
-            int tpf = model.tokensPerFrame(h, w);
-            Tensor latents = Tensor.zeros(cfg.inDim(), frames, h, w);
-            for (int i = 0; i < latents.numel(); i++) {
-                latents.setFloat(i, (float) Math.sin(0.37 * i));
-            }
-            Tensor text = Tensor.zeros(8, cfg.textDim());
-            for (int i = 0; i < text.numel(); i++) {
-                text.setFloat(i, (float) Math.cos(0.11 * i));
-            }
-            Tensor context = model.embedText(cpu, text);
-            KvCacheGeometry geometry = new KvCacheGeometry(tpf, 6, 1, 6);
-            KvCache a = new KvCache(geometry, cfg.numLayers(), cfg.numHeads(), cfg.headDim());
-            KvCache b = new KvCache(geometry, cfg.numLayers(), cfg.numHeads(), cfg.headDim());
-            KvCache host = new KvCache(geometry, cfg.numLayers(), cfg.numHeads(), cfg.headDim());
+        try (Golden g = Golden.open()) {
+            DitConfig cfg = g.cfg();
+            Tensor latents = g.latents();
+            Tensor context = g.prompt(0.11);
+            KvCache a = g.cache();
+            KvCache b = g.cache();
+            KvCache host = g.cache();
 
-            DitForward device = DitForward.of(model, tornado);
-            long[] t = new long[frames];
+            DitForward device = DitForward.of(g.model(), g.tornado());
+            long[] t = new long[FRAMES];
             device.forward(latents, t, 0, new KvPlacement.Stream(0), context, a, ActivationProbe.NONE);
-            model.forward(cpu, latents, t, 0, new KvPlacement.Stream(0), context, host, ActivationProbe.NONE);
+            g.model().forward(g.cpu(), latents, t, 0, new KvPlacement.Stream(0), context, host, ActivationProbe.NONE);
             device.forward(latents, t, 0, new KvPlacement.Stream(0), context, b, ActivationProbe.NONE);
 
             // a was copied to its host tensors when b took the device over
-            int rows = frames * tpf;
+            int rows = FRAMES * g.tokensPerFrame();
             double worst = 0;
             double largest = 0;
             for (int l = 0; l < cfg.numLayers(); l++) {

@@ -8,9 +8,15 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /** Wraps a backend and accumulates wall time and call counts per op (plan building and JIT included). */
-public final class ProfilingBackend implements Backend {
+public final class ProfilingBackend implements Backend, chameleon.layers.vae.ResidentVaeSource {
     private final Backend inner;
     private final Map<String, long[]> stats = new TreeMap<>(); // op → {calls, nanos}
+
+    /** The inner backend's device VAE decoder, if it has one (its time is not profiled per op). */
+    @Override
+    public chameleon.layers.vae.DeviceVaeDecoder residentDecoder(chameleon.layers.vae.WanVae vae) {
+        return inner instanceof chameleon.layers.vae.ResidentVaeSource s ? s.residentDecoder(vae) : null;
+    }
 
     public ProfilingBackend(Backend inner) {
         this.inner = inner;

@@ -3,6 +3,9 @@ package chameleon.tornado;
 import chameleon.layers.dit.CausalWanModel;
 import chameleon.layers.dit.DitForward;
 import chameleon.layers.dit.ResidentDitSource;
+import chameleon.layers.vae.DeviceVaeDecoder;
+import chameleon.layers.vae.ResidentVaeSource;
+import chameleon.layers.vae.WanVae;
 import chameleon.tensor.AxisSplit;
 import chameleon.tensor.Backend;
 import chameleon.tensor.DType;
@@ -50,12 +53,12 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
  * <p>Run with {@code -Dtornado.recover.bailout=False}: a kernel that fails to compile must fail, never
  * fall back silently to running the Java method on the host.
  */
-public final class TornadoBackend implements Backend, ResidentDitSource, AutoCloseable {
+public final class TornadoBackend implements Backend, ResidentDitSource, ResidentVaeSource, AutoCloseable {
     static {
-        // The DiT block graph (~70 tasks, ~60 arrays) overflows TornadoVM's default 4 KiB bytecode buffer, and
+        // The DiT block graph (~70 tasks, ~60 arrays) and the VAE decoder graph (~250 tasks) overflow TornadoVM's default 4 KiB bytecode buffer, and
         // the overflow surfaces only as a bailout without a message. Read once, when TornadoVM first builds a graph.
         if (System.getProperty("tornado.tvm.maxbytecodesize") == null) {
-            System.setProperty("tornado.tvm.maxbytecodesize", "65536");
+            System.setProperty("tornado.tvm.maxbytecodesize", "262144");
         }
     }
 
@@ -76,6 +79,9 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     // conv3d weights as fp16 GEMM tiles (tensor-core path), made once per weight tensor, keyed like linears.
     private final Map<MemorySegment, MmaConv.Weight> convWeights = new IdentityHashMap<>();
     private final Map<CausalWanModel, ResidentDit> residents = new IdentityHashMap<>();
+    private final Map<WanVae, ResidentVaeDecoder> vaeDecoders = new IdentityHashMap<>();
+    // -Dchameleon.tornado.residentVae=false: the VAE decoder runs op by op (activations on the host), as before.
+    private final boolean residentVae = Boolean.parseBoolean(System.getProperty("chameleon.tornado.residentVae", "true"));
 
     private final LinearPlan.Gemm gemm;
 
@@ -164,6 +170,21 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     @Override
     public boolean resident() {
         return resident;
+    }
+
+    /**
+     * The VAE decoder on the device ({@link ResidentVaeDecoder}: one graph per frame, caches on the device), one per
+     * VAE; null with {@code -Dchameleon.tornado.residentVae=false}. Convolutions on tensor cores where the device has
+     * them (fp32 with {@code -Dchameleon.tornado.conv=fp32}).
+     */
+    @Override
+    public synchronized DeviceVaeDecoder residentDecoder(WanVae vae) {
+        return residentVae ? vaeDecoders.computeIfAbsent(vae, v -> new ResidentVaeDecoder(v, mmaConv)) : null;
+    }
+
+    /** The device decoder made for {@code vae}, or null. */
+    synchronized ResidentVaeDecoder residentDecoderOf(WanVae vae) {
+        return vaeDecoders.get(vae);
     }
 
     /** The kernel mode of device-resident forwards, from {@code -Dchameleon.tornado.kernels}. */
@@ -777,6 +798,8 @@ public final class TornadoBackend implements Backend, ResidentDitSource, AutoClo
     public void close() {
         List<AutoCloseable> all = new ArrayList<>(residents.values());
         residents.clear();
+        all.addAll(vaeDecoders.values());
+        vaeDecoders.clear();
         all.addAll(linears.values());
         for (Object p : plans.values()) {
             all.add(planOf(p));

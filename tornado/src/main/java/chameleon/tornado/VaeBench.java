@@ -81,6 +81,11 @@ public final class VaeBench {
                         f, f == 0 ? "first latent frame" : "later latent frame", pixels.shape(), s,
                         f <= 1 ? " (includes plan building and JIT)" : "", tornado.convKernelSeconds() - k0, mean / v.length, bad);
                 System.out.print(backend.report());
+                ResidentVaeDecoder device = tornado.residentDecoderOf(vae);
+                if (device != null && device.graph() != null) {
+                    System.out.printf(Locale.ROOT, "device-resident decoder graph: %.2f GB of device arrays%n", device.graph().bytes() / 1e9);
+                    System.out.print(device.graph().profileReport());
+                }
                 System.out.flush();
             }
             System.out.println("plans compiled: " + tornado.planCount());

@@ -12,12 +12,14 @@ public final class VaeDecoderStream {
     private final WanVae vae;
     private final Decoder3d decoder;
     private final FeatureCache cache;
+    private final DeviceVaeDecoder device; // null: op by op on the VAE's backend
     private int framesDecoded;
 
     VaeDecoderStream(WanVae vae) {
         this.vae = vae;
         this.decoder = vae.decoder();
-        this.cache = decoder.newCache();
+        this.device = vae.backend() instanceof ResidentVaeSource s ? s.residentDecoder(vae) : null;
+        this.cache = device == null ? decoder.newCache() : null;
     }
 
     /**
@@ -32,9 +34,11 @@ public final class VaeDecoderStream {
         }
         Backend b = vae.backend();
         Tensor x = vae.denormalizeAndProject(latentFrame);
-        Tensor y = decoder.forward(b, x, cache, framesDecoded == 0); // [12, F, 8h, 8w]
+        boolean first = framesDecoded == 0;
+        Tensor pixels = device != null ? device.decodeFrame(this, x, first)
+                : Patchify.unpatchify(b, decoder.forward(b, x, cache, first)); // decoder: [12, F, 8h, 8w]
         framesDecoded++;
-        return Patchify.unpatchify(b, y);
+        return pixels;
     }
 
     /** Latent frames decoded since creation or the last {@link #reset()}. */
@@ -44,7 +48,14 @@ public final class VaeDecoderStream {
 
     /** Forgets the cache: the next frame is decoded as the first frame of a new video. */
     public void reset() {
-        cache.clear();
+        if (cache != null) {
+            cache.clear();
+        }
         framesDecoded = 0;
+    }
+
+    /** Whether the causal cache lives on the backend's device ({@link ResidentVaeSource}) rather than the host. */
+    public boolean onDevice() {
+        return device != null;
     }
 }

@@ -34,6 +34,7 @@ public final class WanVae {
         0.7069f, 0.5338f, 0.4889f, 0.4917f, 0.4069f, 0.4999f, 0.6866f, 0.4093f, 0.5709f, 0.6065f, 0.6415f, 0.4944f,
         0.5726f, 1.2042f, 0.5458f, 1.6887f, 0.3971f, 1.0600f, 0.3943f, 0.5537f, 0.5444f, 0.4089f, 0.7468f, 0.7744f};
 
+    private final TensorArchive weights;
     private final Backend backend;
     private final VaeConfig config;
     private final Encoder3d encoder;
@@ -53,6 +54,7 @@ public final class WanVae {
      *                          or when the latent width is not 48
      */
     public WanVae(TensorArchive weights, Backend backend) {
+        this.weights = weights;
         this.backend = backend;
         this.config = VaeConfig.infer(weights);
         int z = config.zDim();
@@ -84,6 +86,11 @@ public final class WanVae {
 
     public Backend backend() {
         return backend;
+    }
+
+    /** The state dict this VAE reads its weights from (official names; open while this VAE is used). */
+    public TensorArchive weights() {
+        return weights;
     }
 
     /** One image [3, 1, H, W] in [−1, 1] (H, W multiples of 16) → normalised latent [48, 1, H/16, W/16]. */

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -109,9 +107,8 @@ public final class DitGraphs implements AutoCloseable {
     private final TornadoExecutionResult[] last = new TornadoExecutionResult[5];
     // -Dchameleon.tornado.profile=true: device kernel time per task and host time per graph, summed.
     private final boolean profiling = Boolean.getBoolean("chameleon.tornado.profile");
-    private final Map<String, long[]> taskNanos = new TreeMap<>();   // task → {latest kernel ns}
+    private final TaskTimes taskNanos = new TaskTimes();       // task → latest kernel ns
     private final Map<String, long[]> graphNanos = new TreeMap<>();  // graph → {wall ns, calls}
-    private static final Pattern TASK_TIME = Pattern.compile("\"([^\"]+)\": \\{[^{}]*?\"TASK_KERNEL_TIME\": \"(\\d+)\"");
 
     public DitGraphs(CausalWanModel model, Dims dims, DeviceKernels kernels) {
         this.dims = dims;
@@ -510,13 +507,7 @@ public final class DitGraphs implements AutoCloseable {
             g[1]++;
             g[2] += r.getProfilerResult().getTotalBytesCopyIn() + r.getProfilerResult().getTotalBytesCopyOut();
             g[3] += r.getProfilerResult().getDataTransfersTime();
-            Matcher m = TASK_TIME.matcher(r.getProfilerResult().getProfileLog());
-            while (m.find()) {
-                String task = m.group(1);
-                // TornadoVM's log holds the task's latest kernel time (not a sum): keep the latest
-                long[] t = taskNanos.computeIfAbsent(task.substring(task.indexOf('.') + 1), k -> new long[2]);
-                t[0] = Long.parseLong(m.group(2));
-            }
+            taskNanos.record(r);
         }
         return r;
     }
@@ -533,9 +524,7 @@ public final class DitGraphs implements AutoCloseable {
         graphNanos.forEach((k, v) -> b.append(String.format(java.util.Locale.ROOT, "  %-24s %8d %12.2f %11.1f %12.2f%n", k,
                 v[1], v[0] / 1e6, v[2] / 1e6, v[3] / 1e6)));
         b.append("task (device kernel time of its latest execution)      ms\n");
-        taskNanos.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
-                .forEach(e -> b.append(String.format(java.util.Locale.ROOT, "  %-40s %12.3f%n", e.getKey(),
-                        e.getValue()[0] / 1e6)));
+        b.append(taskNanos.report());
         return b.toString();
     }
 

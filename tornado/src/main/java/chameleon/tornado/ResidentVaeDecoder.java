@@ -15,7 +15,6 @@ final class ResidentVaeDecoder implements DeviceVaeDecoder, AutoCloseable {
     private final boolean mma;
     private DecoderGraph graph;
     private Object owner;     // the stream whose cache the device holds
-    private double firstSeconds = -1;
 
     ResidentVaeDecoder(WanVae vae, boolean mma) {
         this.vae = vae;
@@ -30,7 +29,6 @@ final class ResidentVaeDecoder implements DeviceVaeDecoder, AutoCloseable {
                     + "stream to start it again)");
         }
         int h = x.dim(2), w = x.dim(3);
-        long t0 = System.nanoTime();
         if (graph == null || !graph.fits(h, w)) {
             if (!first) {
                 throw new IllegalStateException("latent frame [" + h + ", " + w + "] in the middle of a stream of another size");
@@ -39,16 +37,7 @@ final class ResidentVaeDecoder implements DeviceVaeDecoder, AutoCloseable {
             graph = new DecoderGraph(vae.weights(), vae.config(), h, w, mma);
         }
         owner = stream;
-        Tensor pixels = graph.decode(x, first);
-        if (firstSeconds < 0) {
-            firstSeconds = (System.nanoTime() - t0) / 1e9;
-        }
-        return pixels;
-    }
-
-    /** Seconds of the first frame decoded (graph build, weight upload and JIT included); −1 before it. */
-    double firstSeconds() {
-        return firstSeconds;
+        return graph.decode(x, first);
     }
 
     /** The device graph, or null before the first frame. */

@@ -743,27 +743,14 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
 
     /** y from x through {@link LayoutKernels#gather}, the copy {@code c} describes. */
     private Tensor gather(String op, Tensor x, StridedCopy c) {
-        int[] dims = c.dims(), srcStrides = c.srcStrides();
-        int offset = c.srcOffset();
         Tensor y = Tensor.zeros(c.outDims());
         if (y.numel() == 0) {
             return y;
         }
         int xCap = VolumePlans.capacity(x.numel()), yCap = VolumePlans.capacity(y.numel());
         VolumePlans.Gather p = plan("gather:" + xCap + ":" + yCap, () -> VolumePlans.Gather.create(xCap, yCap));
-        int[] params = new int[LayoutKernels.GATHER_PARAMS];
-        params[0] = Math.toIntExact(y.numel());
-        params[1] = offset;
-        int pad = LayoutKernels.MAX_RANK - dims.length; // leading size-1 axes
-        if (pad < 0) {
-            throw new IllegalArgumentException(op + ": " + dims.length + " axes exceed " + LayoutKernels.MAX_RANK);
-        }
-        for (int a = 0; a < LayoutKernels.MAX_RANK; a++) {
-            params[2 + a] = a < pad ? 1 : dims[a - pad];
-            params[2 + LayoutKernels.MAX_RANK + a] = a < pad ? 0 : srcStrides[a - pad];
-        }
         HostCopy.put(x, p.x());
-        setInts(p.p(), params);
+        setInts(p.p(), VolumePlans.gatherParams(c, op));
         p.plan().run();
         HostCopy.get(p.y(), y);
         return y;

@@ -83,7 +83,8 @@ public final class VaeBench {
                 System.out.print(backend.report());
                 ResidentVaeDecoder device = tornado.residentDecoderOf(vae);
                 if (device != null && device.graph() != null) {
-                    System.out.printf(Locale.ROOT, "device-resident decoder graph: %.2f GB of device arrays%n", device.graph().bytes() / 1e9);
+                    System.out.printf(Locale.ROOT, "device-resident decoder graph: %.2f GB of device arrays, weights to fp16 max |err| %.2e%n",
+                            device.graph().bytes() / 1e9, device.graph().maxConversionError());
                     System.out.print(device.graph().profileReport());
                 }
                 System.out.flush();

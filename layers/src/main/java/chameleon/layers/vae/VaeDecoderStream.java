@@ -54,8 +54,4 @@ public final class VaeDecoderStream {
         framesDecoded = 0;
     }
 
-    /** Whether the causal cache lives on the backend's device ({@link ResidentVaeSource}) rather than the host. */
-    public boolean onDevice() {
-        return device != null;
-    }
 }

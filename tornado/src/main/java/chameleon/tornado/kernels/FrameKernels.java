@@ -203,15 +203,6 @@ public final class FrameKernels {
         }
     }
 
-    /** vt [c, rows] = v [rows, c]ᵀ (the attention's values as a GEMM weight). */
-    public static void transpose(FloatArray v, FloatArray vt, int rows, int c) {
-        for (@Parallel int i = 0; i < rows * c; i++) {
-            int p = i / c;
-            int ch = i - p * c;
-            vt.set(ch * rows + p, v.get(i));
-        }
-    }
-
     /**
      * In place row softmax of s [rows, n]·scale (the attention scores); work group of 256 per row, max and sum
      * as tree reductions in local memory.

@@ -5,6 +5,7 @@ import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.CausalConvKernels;
 import chameleon.tornado.kernels.FrameKernels;
 import chameleon.tornado.kernels.GemmKernels;
+import chameleon.tornado.kernels.LayoutKernels;
 import chameleon.tornado.kernels.RowKernels;
 import chameleon.weights.ModuleWeights;
 import chameleon.weights.TensorArchive;
@@ -319,7 +320,7 @@ public final class DecoderGraph implements AutoCloseable {
         int cinPad = MmaLinear.roundUp(cin, BLOCK.bk);
         int kPad = kt * kh * kw * cinPad;
         int nPad = MmaLinear.roundUp(cout, BLOCK.bn);
-        ConvWeight cw = new ConvWeight(name, w, b, cin, cout, kt, kh, kw, cinPad, kPad, nPad, convs.size());
+        ConvWeight cw = new ConvWeight(name, w, b, cin, cout, kt, kh, kw, cinPad, kPad, nPad);
         convs.add(cw);
         return cw;
     }
@@ -557,11 +558,11 @@ public final class DecoderGraph implements AutoCloseable {
         final String name;
         Tensor weight;       // [Cout, Cin, kt, kh, kw] until uploaded
         final Tensor bias;   // [Cout]
-        final int cin, cout, kt, kh, kw, cinPad, kPad, nPad, index;
+        final int cin, cout, kt, kh, kw, cinPad, kPad, nPad;
         int wOff, bOff;
 
         ConvWeight(String name, Tensor weight, Tensor bias, int cin, int cout, int kt, int kh, int kw, int cinPad,
-                   int kPad, int nPad, int index) {
+                   int kPad, int nPad) {
             this.name = name;
             this.weight = weight;
             this.bias = bias;
@@ -573,7 +574,6 @@ public final class DecoderGraph implements AutoCloseable {
             this.cinPad = cinPad;
             this.kPad = kPad;
             this.nPad = nPad;
-            this.index = index;
         }
 
         /** Row length of the convolution's raw output (Cout padded to the GEMM block). */
@@ -899,6 +899,7 @@ public final class DecoderGraph implements AutoCloseable {
         FloatArray vt;       // [c, tokens]
         FloatArray zeros;    // GEMM bias
         IntArray rows;
+        IntArray transpose;  // LayoutKernels.gather parameters of v [tokens, c] → [c, tokens]
 
         Attention(Buf q, Buf k, Buf v, Buf o, int c) {
             this.q = q;
@@ -925,8 +926,10 @@ public final class DecoderGraph implements AutoCloseable {
                 zeros = new FloatArray(Math.max(tokens, c));
                 zeros.init(0f);
                 rows = IntArray.fromElements(tokens);
+                transpose = IntArray.fromElements(VolumePlans.gatherParams(
+                        chameleon.tensor.StridedCopy.permute(chameleon.tensor.Shape.of(tokens, c), 1, 0), "attention values"));
             }
-            return List.of(scores, vt, zeros, rows);
+            return List.of(scores, vt, zeros, rows, transpose);
         }
 
         @Override
@@ -941,7 +944,7 @@ public final class DecoderGraph implements AutoCloseable {
                     (tokens + GemmKernels.TILE - 1) / GemmKernels.TILE, c, tokens);
             g.task("attnSoftmax", FrameKernels::softmaxRows, new KernelContext(), scores, tokens, (float) (1.0 / Math.sqrt(c)));
             grids.addWorkerGrid(g.getTaskGraphName() + ".attnSoftmax", rowGroups(tokens));
-            g.task("attnValuesT", FrameKernels::transpose, v.array, vt, tokens, c);
+            g.task("attnValuesT", LayoutKernels::gather, v.array, vt, transpose, tokens * c);
             g.task("attnOut", GemmKernels::linearF32, scores, vt, zeros, o.array, rows, rowTiles,
                     (c + GemmKernels.TILE - 1) / GemmKernels.TILE, tokens, c);
         }

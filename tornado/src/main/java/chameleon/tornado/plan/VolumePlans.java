@@ -74,6 +74,32 @@ public final class VolumePlans {
     }
 
     /** y ← x through {@link LayoutKernels#gather} (permute, slice, upsample); params in p. */
+    /**
+     * {@link LayoutKernels#gather}'s parameters for a strided copy: element count, source offset, then the index
+     * space padded with leading size-1 axes to {@link LayoutKernels#MAX_RANK} and the matching source strides.
+     *
+     * @param op names the operation in the error when the copy has more axes than the kernel
+     */
+    public static int[] gatherParams(chameleon.tensor.StridedCopy c, String op) {
+        int[] dims = c.dims(), srcStrides = c.srcStrides();
+        int pad = LayoutKernels.MAX_RANK - dims.length; // leading size-1 axes
+        if (pad < 0) {
+            throw new IllegalArgumentException(op + ": " + dims.length + " axes exceed " + LayoutKernels.MAX_RANK);
+        }
+        long numel = 1;
+        for (int d : c.outDims()) {
+            numel *= d;
+        }
+        int[] params = new int[LayoutKernels.GATHER_PARAMS];
+        params[0] = Math.toIntExact(numel);
+        params[1] = c.srcOffset();
+        for (int a = 0; a < LayoutKernels.MAX_RANK; a++) {
+            params[2 + a] = a < pad ? 1 : dims[a - pad];
+            params[2 + LayoutKernels.MAX_RANK + a] = a < pad ? 0 : srcStrides[a - pad];
+        }
+        return params;
+    }
+
     public record Gather(FloatArray x, FloatArray y, IntArray p, Plan plan) {
         public static Gather create(int xCap, int yCap) {
             FloatArray x = new FloatArray(xCap), y = new FloatArray(yCap);

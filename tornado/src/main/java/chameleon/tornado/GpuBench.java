@@ -275,7 +275,7 @@ public final class GpuBench {
      * Device memory in use on GPU 0 as nvidia-smi reports it (GiB), read after the measurements: TornadoVM keeps
      * its buffers between forwards, so this is the high-water mark of the run; null where nvidia-smi is absent.
      */
-    private static Double gpuMemoryUsedGib() {
+    static Double gpuMemoryUsedGib() {
         try {
             Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", "0")
                     .redirectErrorStream(true).start();
@@ -375,7 +375,7 @@ public final class GpuBench {
         return round((System.nanoTime() - t0) / 1e9, 4);
     }
 
-    private static double round(double v, int digits) {
+    static double round(double v, int digits) {
         double p = Math.pow(10, digits);
         return Math.round(v * p) / p;
     }

@@ -8,7 +8,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The VAE decoder's {@code CausalConv3d} on channels-last volumes, as an implicit GEMM
+ * The VAE's {@code CausalConv3d} (and the Resample's Conv2d) on channels-last volumes, as an implicit GEMM
  * {@code y[p, co] = Σ_k A[p, k]·W[co, k]} (no bias: {@link FrameKernels#biasRows} adds it) with the causal feature
  * cache read in place (MODEL.md §3.4):
  * <ul>
@@ -17,6 +17,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *       kernel, 0 for 1×1×1), so nothing is concatenated.</li>
  *   <li>{@code UP} = 1 reads x through a nearest ×2 spatial upsampling (the Resample's {@code upsample2d}
  *       before {@code resample.1}): source pixel (iy/2, ix/2), so the upsampled volume is never stored.</li>
+ *   <li>{@code STRIDE} is the spatial stride: output pixel (oy, ox) reads input rows STRIDE·oy − PAD_H + dy and columns
+ *       STRIDE·ox − PAD_W + dx. PAD_H / PAD_W are the zero rows / columns before the input; those after it need no
+ *       number (a read past the last row or column is padding), H_OUT / W_OUT say how far the output goes. The
+ *       encoder's downsampling ({@code ZeroPad2d((0, 1, 0, 1))} + 3×3 stride 2) is PAD 0, STRIDE 2; every other
+ *       convolution has STRIDE 1.</li>
  *   <li>K is ordered tap-major, channel-minor: k = ((dt·kh + dy)·kw + dx)·cinPad + ci with cinPad = Cin rounded up
  *       to 32, so one k-step of 32 columns stays inside one tap and its 32 channels are contiguous in x.</li>
  * </ul>
@@ -27,9 +32,9 @@ public final class CausalConvKernels {
     /** Offsets into a convolution's geometry. */
     public static final int CIN = 0, CIN_PAD = 1, T_IN = 2, H_SRC = 3, W_SRC = 4, UP = 5, CACHED = 6, FRONT = 7,
             KT = 8, KH = 9, KW = 10, PAD_H = 11, PAD_W = 12, T_OUT = 13, H_OUT = 14, W_OUT = 15, POSITIONS = 16,
-            COUT = 17;
+            COUT = 17, STRIDE = 18;
     /** Ints of one convolution's geometry. */
-    public static final int GEO = 18;
+    public static final int GEO = 19;
 
     private CausalConvKernels() {
     }
@@ -74,6 +79,10 @@ public final class CausalConvKernels {
             int y0 = (p0 - t0 * plane) / wOut, y1 = (p1 - t1 * plane) / wOut, y2 = (p2 - t2 * plane) / wOut, y3 = (p3 - t3 * plane) / wOut;
             int x0 = p0 - t0 * plane - y0 * wOut, x1 = p1 - t1 * plane - y1 * wOut;
             int x2 = p2 - t2 * plane - y2 * wOut, x3 = p3 - t3 * plane - y3 * wOut;
+            // Input row and column of each row's first tap: stride·(oy, ox) − pad.
+            int stride = geo.get(at + STRIDE);
+            int iy0 = y0 * stride - padH, iy1 = y1 * stride - padH, iy2 = y2 * stride - padH, iy3 = y3 * stride - padH;
+            int ix0 = x0 * stride - padW, ix1 = x1 * stride - padW, ix2 = x2 * stride - padW, ix3 = x3 * stride - padW;
             int col = 2 * (tid & 7);
             int bBase = wOff + colBlock * kSteps * 2048 + tid;
             int aWarp = wm * 2048;
@@ -83,10 +92,10 @@ public final class CausalConvKernels {
             // unconditional, as the CUDA backend cannot assign MMA fragments inside a branch.
             int ca = col, cb = col + 16;
             int u0 = t0 - zeros, u1 = t1 - zeros, u2 = t2 - zeros, u3 = t3 - zeros;
-            int s0 = source(p0, positions, u0, y0 - padH, x0 - padW, n, hu, wu, up, hs, ws, cin);
-            int s1 = source(p1, positions, u1, y1 - padH, x1 - padW, n, hu, wu, up, hs, ws, cin);
-            int s2 = source(p2, positions, u2, y2 - padH, x2 - padW, n, hu, wu, up, hs, ws, cin);
-            int s3 = source(p3, positions, u3, y3 - padH, x3 - padW, n, hu, wu, up, hs, ws, cin);
+            int s0 = source(p0, positions, u0, iy0, ix0, n, hu, wu, up, hs, ws, cin);
+            int s1 = source(p1, positions, u1, iy1, ix1, n, hu, wu, up, hs, ws, cin);
+            int s2 = source(p2, positions, u2, iy2, ix2, n, hu, wu, up, hs, ws, cin);
+            int s3 = source(p3, positions, u3, iy3, ix3, n, hu, wu, up, hs, ws, cin);
             aTile[tid + 0] = pair(x, cache, s0, u0 < n, ca, cin);
             aTile[tid + 256] = pair(x, cache, s1, u1 < n, ca, cin);
             aTile[tid + 512] = pair(x, cache, s2, u2 < n, ca, cin);
@@ -128,10 +137,10 @@ public final class CausalConvKernels {
                 u1 = t1 + dt - zeros;
                 u2 = t2 + dt - zeros;
                 u3 = t3 + dt - zeros;
-                s0 = more ? source(p0, positions, u0, y0 - padH + dy, x0 - padW + dx, n, hu, wu, up, hs, ws, cin) : -1;
-                s1 = more ? source(p1, positions, u1, y1 - padH + dy, x1 - padW + dx, n, hu, wu, up, hs, ws, cin) : -1;
-                s2 = more ? source(p2, positions, u2, y2 - padH + dy, x2 - padW + dx, n, hu, wu, up, hs, ws, cin) : -1;
-                s3 = more ? source(p3, positions, u3, y3 - padH + dy, x3 - padW + dx, n, hu, wu, up, hs, ws, cin) : -1;
+                s0 = more ? source(p0, positions, u0, iy0 + dy, ix0 + dx, n, hu, wu, up, hs, ws, cin) : -1;
+                s1 = more ? source(p1, positions, u1, iy1 + dy, ix1 + dx, n, hu, wu, up, hs, ws, cin) : -1;
+                s2 = more ? source(p2, positions, u2, iy2 + dy, ix2 + dx, n, hu, wu, up, hs, ws, cin) : -1;
+                s3 = more ? source(p3, positions, u3, iy3 + dy, ix3 + dx, n, hu, wu, up, hs, ws, cin) : -1;
                 int pa0 = pair(x, cache, s0, u0 < n, ca, cin);
                 int pa1 = pair(x, cache, s1, u1 < n, ca, cin);
                 int pa2 = pair(x, cache, s2, u2 < n, ca, cin);
@@ -303,13 +312,14 @@ public final class CausalConvKernels {
                     int hOut = geo.get(at + H_OUT), wOut = geo.get(at + W_OUT);
                     int plane = hOut * wOut;
                     int t = p / plane, oy = (p - t * plane) / wOut, ox = p - t * plane - oy * wOut;
+                    int stride = geo.get(at + STRIDE);
                     float acc = 0f;
                     int tap = 0;
                     for (int dt = 0; dt < kt; dt++) {
                         for (int dy = 0; dy < kh; dy++) {
                             for (int dx = 0; dx < kw; dx++) {
                                 int u = t + dt - zeros;
-                                int base = source(p, positions, u, oy - padH + dy, ox - padW + dx, n, hs << up, ws << up, up, hs, ws, cin);
+                                int base = source(p, positions, u, oy * stride - padH + dy, ox * stride - padW + dx, n, hs << up, ws << up, up, hs, ws, cin);
                                 if (base >= 0) {
                                     int wRow = wOff + co * kPad + tap * cinPad;
                                     if (u < n) {

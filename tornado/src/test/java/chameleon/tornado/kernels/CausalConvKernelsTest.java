@@ -16,17 +16,19 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 /**
  * {@link CausalConvKernels#convF32} on channels-last volumes against {@link CpuBackend#conv3d} on the
  * channel-first volume the VAE's CausalConv3d builds: [zero frames, cached frames, x] (upsampled ×2 first
- * when {@code up}), for each count of cached frames and the decoder's kernel shapes.
+ * when {@code up}), for each count of cached frames and the decoder's kernel shapes; and the encoder's downsampling
+ * Conv2d (stride 2 after {@code ZeroPad2d((0, 1, 0, 1))}, the last row and column of the even input padded).
  */
 class CausalConvKernelsTest {
     private static final CpuBackend CPU = new CpuBackend();
 
-    @ParameterizedTest(name = "Cin {0} Cout {1} k {2}x{3}x{3} frames {4} cached {5} up {6}")
-    @CsvSource({"32, 16, 3, 3, 1, 0, 0", "32, 16, 1, 1, 1, 0, 0", "16, 32, 3, 3, 2, 1, 0", "48, 32, 3, 3, 1, 2, 0",
-            "32, 32, 1, 3, 2, 0, 1", "8, 16, 3, 1, 4, 2, 0"})
-    void matchesTheHostConvolution(int cin, int cout, int kt, int k, int frames, int cached, int up) throws Exception {
-        Random r = new Random(cin * 31 + cout * 7 + kt + k + frames * 13 + cached * 5 + up);
-        int hs = 5, ws = 7;
+    @ParameterizedTest(name = "Cin {0} Cout {1} k {2}x{3}x{3} frames {4} cached {5} up {6} stride {7}")
+    @CsvSource({"32, 16, 3, 3, 1, 0, 0, 1", "32, 16, 1, 1, 1, 0, 0, 1", "16, 32, 3, 3, 2, 1, 0, 1", "48, 32, 3, 3, 1, 2, 0, 1",
+            "32, 32, 1, 3, 2, 0, 1, 1", "8, 16, 3, 1, 4, 2, 0, 1", "12, 16, 1, 3, 1, 0, 0, 2", "40, 24, 1, 3, 2, 0, 0, 2"})
+    void matchesTheHostConvolution(int cin, int cout, int kt, int k, int frames, int cached, int up, int stride)
+            throws Exception {
+        Random r = new Random(cin * 31 + cout * 7 + kt + k + frames * 13 + cached * 5 + up + stride * 3);
+        int hs = stride == 1 ? 5 : 6, ws = stride == 1 ? 7 : 8;
         Tensor x = random(r, cin, frames, hs, ws);                // [Cin, T, H, W]
         Tensor cache = random(r, cin, 2, hs, ws);                 // [Cin, 2, H, W]; the first `cached` frames used
         Tensor w = random(r, cout, cin, kt, k, k);
@@ -40,9 +42,10 @@ class CausalConvKernelsTest {
         if (up == 1) {
             seq = CPU.upsampleNearest2x(seq);
         }
-        int p = k / 2;
-        Tensor expected = CPU.conv3d(seq, w, null, 1, 1, 1, p, p, p, p); // [Cout, T, H', W']
-        int hOut = hs << up, wOut = ws << up, positions = frames * hOut * wOut;
+        // "same" padding at stride 1; the downsampling's (0, 1) at stride 2
+        int p = stride == 1 ? k / 2 : 0, after = stride == 1 ? k / 2 : 1;
+        Tensor expected = CPU.conv3d(seq, w, null, 1, stride, stride, p, after, p, after); // [Cout, T, H', W']
+        int hOut = expected.dim(2), wOut = expected.dim(3), positions = frames * hOut * wOut;
         int cinPad = (cin + 31) / 32 * 32, taps = kt * k * k, kPad = taps * cinPad, ldy = cout + 3;
 
         FloatArray xa = channelsLast(x), ca = channelsLast(cache), wa = new FloatArray(cout * kPad), y = new FloatArray(positions * ldy);
@@ -55,11 +58,11 @@ class CausalConvKernelsTest {
             }
         }
         IntArray geo = new IntArray(CausalConvKernels.GEO);
-        int[] g = {cin, cinPad, frames, hs, ws, up, cached, front, kt, k, k, p, p, frames, hOut, wOut, positions, cout};
+        int[] g = {cin, cinPad, frames, hs, ws, up, cached, front, kt, k, k, p, p, frames, hOut, wOut, positions, cout, stride};
         for (int i = 0; i < g.length; i++) {
             geo.set(i, g[i]);
         }
-        TaskGraph graph = new TaskGraph("convF32Test" + cin + "_" + cout + "_" + kt + k + frames + cached + up)
+        TaskGraph graph = new TaskGraph("convF32Test" + cin + "_" + cout + "_" + kt + k + frames + cached + up + stride)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, xa, ca, wa, geo, y)
                 .task("conv", CausalConvKernels::convF32, xa, ca, wa, y, geo, 0, 0, positions, cout, kPad, ldy)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, y);

@@ -18,6 +18,12 @@ public final class ProfilingBackend implements Backend, chameleon.layers.vae.Res
         return inner instanceof chameleon.layers.vae.ResidentVaeSource s ? s.residentDecoder(vae) : null;
     }
 
+    /** The inner backend's device image encoder, if it has one (its time is not profiled per op). */
+    @Override
+    public chameleon.layers.vae.DeviceVaeEncoder residentEncoder(chameleon.layers.vae.WanVae vae) {
+        return inner instanceof chameleon.layers.vae.ResidentVaeSource s ? s.residentEncoder(vae) : null;
+    }
+
     public ProfilingBackend(Backend inner) {
         this.inner = inner;
     }

@@ -4,6 +4,7 @@ import chameleon.layers.dit.CausalWanModel;
 import chameleon.layers.dit.DitForward;
 import chameleon.layers.dit.ResidentDitSource;
 import chameleon.layers.vae.DeviceVaeDecoder;
+import chameleon.layers.vae.DeviceVaeEncoder;
 import chameleon.layers.vae.ResidentVaeSource;
 import chameleon.layers.vae.WanVae;
 import chameleon.tensor.AxisSplit;
@@ -80,7 +81,9 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
     private final Map<MemorySegment, MmaConv.Weight> convWeights = new IdentityHashMap<>();
     private final Map<CausalWanModel, ResidentDit> residents = new IdentityHashMap<>();
     private final Map<WanVae, ResidentVaeDecoder> vaeDecoders = new IdentityHashMap<>();
-    // -Dchameleon.tornado.residentVae=false: the VAE decoder runs op by op (activations on the host), as before.
+    private final Map<WanVae, ResidentVaeEncoder> vaeEncoders = new IdentityHashMap<>();
+    // -Dchameleon.tornado.residentVae=false: the VAE decoder and image encoder run op by op (activations on the host),
+    // as before.
     private final boolean residentVae = Boolean.parseBoolean(System.getProperty("chameleon.tornado.residentVae", "true"));
 
     private final LinearPlan.Gemm gemm;
@@ -180,6 +183,20 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
     @Override
     public synchronized DeviceVaeDecoder residentDecoder(WanVae vae) {
         return residentVae ? vaeDecoders.computeIfAbsent(vae, v -> new ResidentVaeDecoder(v, mmaConv)) : null;
+    }
+
+    /**
+     * The single-image VAE encoder on the device ({@link ResidentVaeEncoder}: one graph per image size), one per VAE;
+     * null with {@code -Dchameleon.tornado.residentVae=false}. Convolutions as for {@link #residentDecoder}.
+     */
+    @Override
+    public synchronized DeviceVaeEncoder residentEncoder(WanVae vae) {
+        return residentVae ? vaeEncoders.computeIfAbsent(vae, v -> new ResidentVaeEncoder(v, mmaConv)) : null;
+    }
+
+    /** The device encoder made for {@code vae}, or null. */
+    synchronized ResidentVaeEncoder residentEncoderOf(WanVae vae) {
+        return vaeEncoders.get(vae);
     }
 
     /** The device decoder made for {@code vae}, or null. */
@@ -787,6 +804,8 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
         residents.clear();
         all.addAll(vaeDecoders.values());
         vaeDecoders.clear();
+        all.addAll(vaeEncoders.values());
+        vaeEncoders.clear();
         all.addAll(linears.values());
         for (Object p : plans.values()) {
             all.add(planOf(p));

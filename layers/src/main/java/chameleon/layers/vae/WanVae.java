@@ -111,6 +111,10 @@ public final class WanVae {
     /**
      * The un-normalised posterior mean μ [48, 1 + k, H/16, W/16] of a video [3, 1 + 4k, H, W]: patchify,
      * encode frame 0 alone and then groups of 4 with one cache, {@code conv1}, first 48 channels.
+     *
+     * <p>A single frame (an image) runs on the backend's device encoder when it offers one
+     * ({@link ResidentVaeSource#residentEncoder}: activations stay on the device); videos of more frames, and
+     * backends without one, run op by op through {@link Encoder3d}.
      */
     public Tensor encodeMean(Tensor video) {
         int s = config.spatialStride(), ts = config.temporalStride();
@@ -118,6 +122,10 @@ public final class WanVae {
                 || video.dim(2) % s != 0 || video.dim(3) % s != 0) {
             throw new IllegalArgumentException("encode: " + video.shape() + " is not [3, 1 + " + ts + "k, H, W] with H, W"
                     + " multiples of " + s);
+        }
+        DeviceVaeEncoder device = video.dim(1) == 1 && backend instanceof ResidentVaeSource r ? r.residentEncoder(this) : null;
+        if (device != null) {
+            return device.encodeMean(video);
         }
         Tensor x = Patchify.patchify(backend, video); // [12, F, H/2, W/2]
         int frames = x.dim(1), chunks = 1 + (frames - 1) / ts;

@@ -7,7 +7,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The VAE decoder's ops between its convolutions ({@link CausalConvKernels}), on channels-last volumes
+ * The VAE graphs' ops between their convolutions ({@link CausalConvKernels}), on channels-last volumes
  * [T, H, W, C] (a position's channels contiguous, so a channel norm is a row norm). Live sizes come from
  * {@code geo[at …]} at run time; loop bounds are capacities, and work past the live size does nothing, so the
  * first latent frame (1 pixel frame) and later ones (4) run the same compiled graph.
@@ -177,6 +177,48 @@ public final class FrameKernels {
                 int ci = q / (cout * ft * fs * fs / cin);
                 int srcCols = cols / fs;
                 dst.set(i, dst.get(i) + src.get(((t * (rows / fs) + h) * srcCols + w) * cin + ci));
+            }
+        }
+    }
+
+    /** Offsets of {@link #avgDownAdd}'s geometry: output frames, output rows, output columns, zero frames in front. */
+    public static final int AD_FRAMES = 0, AD_ROWS = 1, AD_COLS = 2, AD_PAD = 3;
+
+    /**
+     * dst [T', H', W', cout] += AvgDown3D(src [T, H, W, cin]) (the encoder's downsampling stage's {@code avg_shortcut},
+     * the inverse arrangement of {@link #dupUpAdd}): time zero-padded in front by {@code pad} frames; channel
+     * Q = ((ci·ft + jt)·fs + jh)·fs + jw of the ft×fs×fs block at (t', h', w') is src frame t'·ft + jt − pad, row
+     * h'·fs + jh, column w'·fs + jw, channel ci; output channel o is the mean of Q in [o·g, (o + 1)·g),
+     * g = cin·ft·fs²/cout, summed in order and divided by g (as the CPU backend's mean).
+     */
+    public static void avgDownAdd(FloatArray dst, FloatArray src, IntArray geo, int at, int cin, int cout, int ft, int fs,
+                                  int capacity) {
+        for (@Parallel int i = 0; i < capacity; i++) {
+            int frames = geo.get(at + AD_FRAMES), rows = geo.get(at + AD_ROWS), cols = geo.get(at + AD_COLS);
+            if (i < frames * rows * cols * cout) {
+                int o = i % cout;
+                int pos = i / cout;
+                int xo = pos % cols;
+                int yo = (pos / cols) % rows;
+                int t = pos / (cols * rows);
+                int pad = geo.get(at + AD_PAD);
+                int block = ft * fs * fs;
+                int group = cin * block / cout;
+                int srcRows = rows * fs, srcCols = cols * fs;
+                float sum = 0f;
+                for (int j = 0; j < group; j++) {
+                    int q = o * group + j;
+                    int ci = q / block;
+                    int r = q - ci * block;
+                    int jt = r / (fs * fs);
+                    int jh = (r / fs) % fs;
+                    int jw = r % fs;
+                    int f = t * ft + jt - pad;
+                    if (f >= 0) {
+                        sum += src.get(((f * srcRows + yo * fs + jh) * srcCols + xo * fs + jw) * cin + ci);
+                    }
+                }
+                dst.set(i, dst.get(i) + sum / group);
             }
         }
     }

@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import chameleon.layers.vae.VaeDecoderStream;
 import chameleon.layers.vae.WanVae;
 import chameleon.tensor.Tensor;
-import chameleon.weights.TensorArchive;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,14 +17,9 @@ import org.junit.jupiter.api.Test;
 class ResidentVaeDecoderTest {
     @Test
     void aDisplacedStreamFailsClearlyAndRestartsAfterReset() throws Exception {
-        Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("vae_case.safetensors")), "golden data folder "
-                + dir.toAbsolutePath() + " has no vae_case.safetensors: test skipped");
-        try (TornadoBackend tornado = new TornadoBackend();
-             TensorArchive weights = TensorArchive.open(dir.resolve("vae.safetensors"));
-             TensorArchive caseFile = TensorArchive.open(dir.resolve("vae_case.safetensors"))) {
-            WanVae vae = new WanVae(weights, tornado);
-            Tensor latents = caseFile.tensor("dec_latent_in"); // [48, F', h, w]
+        try (GoldenVaeFiles golden = GoldenVaeFiles.openOrSkip(); TornadoBackend tornado = new TornadoBackend()) {
+            WanVae vae = new WanVae(golden.weights(), tornado);
+            Tensor latents = golden.caseFile().tensor("dec_latent_in"); // [48, F', h, w]
             Tensor frame0 = new chameleon.tensor.cpu.CpuBackend().slice(latents, 1, 0, 1);
             VaeDecoderStream a = vae.decoderStream();
             VaeDecoderStream b = vae.decoderStream();

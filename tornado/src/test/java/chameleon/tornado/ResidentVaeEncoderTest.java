@@ -12,12 +12,9 @@ import chameleon.tensor.Tensor;
 import chameleon.tensor.cpu.CpuBackend;
 import chameleon.weights.InMemoryArchive;
 import chameleon.weights.TensorArchive;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,13 +29,9 @@ class ResidentVaeEncoderTest {
 
     @Test
     void encodesTheGoldenImageOnTheDeviceWithin1e4() throws Exception {
-        Path dir = Path.of(System.getProperty("chameleon.golden", "../shared/golden"));
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("vae_case.safetensors")), "golden data folder "
-                + dir.toAbsolutePath() + " has no vae_case.safetensors: test skipped");
-        try (TornadoBackend tornado = new TornadoBackend();
-             TensorArchive weights = TensorArchive.open(dir.resolve("vae.safetensors"));
-             TensorArchive caseFile = TensorArchive.open(dir.resolve("vae_case.safetensors"))) {
-            WanVae vae = new WanVae(weights, tornado);
+        try (GoldenVaeFiles golden = GoldenVaeFiles.openOrSkip(); TornadoBackend tornado = new TornadoBackend()) {
+            TensorArchive caseFile = golden.caseFile();
+            WanVae vae = new WanVae(golden.weights(), tornado);
             Tensor image = caseFile.tensor("enc_image_in"); // [3, 1, 32, 48]
             Tensor latent = vae.encodeImage(image);
             Tensor mu = vae.encodeMean(image);

@@ -151,8 +151,11 @@ public final class FrameKernels {
         }
     }
 
-    /** Offsets of {@link #dupUpAdd}'s geometry: output frames, output rows, output columns, dropped frames. */
-    public static final int DU_FRAMES = 0, DU_ROWS = 1, DU_COLS = 2, DU_DROP = 3;
+    /**
+     * Offsets of the stage shortcuts' geometry ({@link #dupUpAdd}, {@link #avgDownAdd}): output frames, output rows,
+     * output columns, and the frame offset (DupUp3D: output frames dropped; AvgDown3D: zero frames in front).
+     */
+    public static final int SHORTCUT_FRAMES = 0, SHORTCUT_ROWS = 1, SHORTCUT_COLS = 2, SHORTCUT_OFFSET = 3;
 
     /**
      * dst [T', H', W', cout] += DupUp3D(src [T, H, W, cin]) (the upsampling stage's {@code avg_shortcut}): each input
@@ -163,13 +166,13 @@ public final class FrameKernels {
     public static void dupUpAdd(FloatArray dst, FloatArray src, IntArray geo, int at, int cin, int cout, int ft, int fs,
                                 int capacity) {
         for (@Parallel int i = 0; i < capacity; i++) {
-            int frames = geo.get(at + DU_FRAMES), rows = geo.get(at + DU_ROWS), cols = geo.get(at + DU_COLS);
+            int frames = geo.get(at + SHORTCUT_FRAMES), rows = geo.get(at + SHORTCUT_ROWS), cols = geo.get(at + SHORTCUT_COLS);
             if (i < frames * rows * cols * cout) {
                 int o = i % cout;
                 int pos = i / cout;
                 int xo = pos % cols;
                 int yo = (pos / cols) % rows;
-                int f = pos / (cols * rows) + geo.get(at + DU_DROP);
+                int f = pos / (cols * rows) + geo.get(at + SHORTCUT_OFFSET);
                 int t = f / ft, jt = f - t * ft;
                 int h = yo / fs, jh = yo - h * fs;
                 int w = xo / fs, jw = xo - w * fs;
@@ -181,9 +184,6 @@ public final class FrameKernels {
         }
     }
 
-    /** Offsets of {@link #avgDownAdd}'s geometry: output frames, output rows, output columns, zero frames in front. */
-    public static final int AD_FRAMES = 0, AD_ROWS = 1, AD_COLS = 2, AD_PAD = 3;
-
     /**
      * dst [T', H', W', cout] += AvgDown3D(src [T, H, W, cin]) (the encoder's downsampling stage's {@code avg_shortcut},
      * the inverse arrangement of {@link #dupUpAdd}): time zero-padded in front by {@code pad} frames; channel
@@ -194,14 +194,14 @@ public final class FrameKernels {
     public static void avgDownAdd(FloatArray dst, FloatArray src, IntArray geo, int at, int cin, int cout, int ft, int fs,
                                   int capacity) {
         for (@Parallel int i = 0; i < capacity; i++) {
-            int frames = geo.get(at + AD_FRAMES), rows = geo.get(at + AD_ROWS), cols = geo.get(at + AD_COLS);
+            int frames = geo.get(at + SHORTCUT_FRAMES), rows = geo.get(at + SHORTCUT_ROWS), cols = geo.get(at + SHORTCUT_COLS);
             if (i < frames * rows * cols * cout) {
                 int o = i % cout;
                 int pos = i / cout;
                 int xo = pos % cols;
                 int yo = (pos / cols) % rows;
                 int t = pos / (cols * rows);
-                int pad = geo.get(at + AD_PAD);
+                int pad = geo.get(at + SHORTCUT_OFFSET);
                 int block = ft * fs * fs;
                 int group = cin * block / cout;
                 int srcRows = rows * fs, srcCols = cols * fs;

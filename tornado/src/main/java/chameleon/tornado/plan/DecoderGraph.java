@@ -133,14 +133,7 @@ public final class DecoderGraph extends VaeGraph {
     /** {@code Up_ResidualBlock}: the residual blocks, then Resample + DupUp3D shortcut when the stage upsamples. */
     private Volume stage(ModuleWeights m, Volume x, int in, int out, int blocks, boolean temporal, boolean up) {
         ModuleWeights seq = m.child("upsamples");
-        Volume y = x;
-        for (int i = 0; i < blocks; i++) {
-            Volume next = residual(seq.child(i), y, i == 0 ? in : out, out);
-            if (y != x) {
-                pool.release(y);
-            }
-            y = next;
-        }
+        Volume y = residuals(seq, x, blocks, in, out);
         if (!up) {
             pool.release(x);
             return y;
@@ -160,7 +153,7 @@ public final class DecoderGraph extends VaeGraph {
         }
         Volume result = conv(weight(rs.child("resample").child(1), null), spatialIn, ConvSampling.UPSAMPLED, false);
         pool.release(spatialIn);
-        ops.add(new DupUp(result, x, in, out, temporal ? 2 : 1, 2));
+        ops.add(new ShortcutOp("dupUp" + ops.size(), ShortcutOp.Kind.DUP_UP, result, x, in, out, temporal ? 2 : 1, 2, geometry));
         pool.release(x);
         return result;
     }
@@ -207,49 +200,6 @@ public final class DecoderGraph extends VaeGraph {
             g.task(taskName(timeConv.cw.name.replace(".weight", "")) + "_interleave", FrameKernels::interleaveTime,
                     raw.array, params.biases(), x.array, dst.array, geometry.device(), at, timeConv.cw.bOff, c,
                     timeConv.cw.ldy(), Math.toIntExact(cap));
-        }
-    }
-
-    /** dst += DupUp3D(src): the upsampling stage's shortcut. */
-    private final class DupUp extends GraphOp {
-        final Volume dst, src;
-        final int cin, cout, ft, fs;
-        final int at = geometry.reserve(4);
-        final int index = ops.size();
-        long cap = 1;
-
-        DupUp(Volume dst, Volume src, int cin, int cout, int ft, int fs) {
-            this.dst = dst;
-            this.src = src;
-            this.cin = cin;
-            this.cout = cout;
-            this.ft = ft;
-            this.fs = fs;
-            if (cout * ft * fs * fs % cin != 0) {
-                throw new IllegalArgumentException("DupUp3D: " + cout + "·" + ft * fs * fs + " is not a multiple of " + cin);
-            }
-        }
-
-        @Override
-        void prepare(boolean first) {
-            int drop = first ? ft - 1 : 0;
-            int frames = src.t * ft - drop;
-            if (frames != dst.t || src.h * fs != dst.h || src.w * fs != dst.w || dst.c != cout || src.c != cin) {
-                throw new IllegalStateException("DupUp3D of [" + src.t + ", " + src.h + ", " + src.w + ", " + src.c + "] onto ["
-                        + dst.t + ", " + dst.h + ", " + dst.w + ", " + dst.c + "]");
-            }
-            int[] g = geometry.host();
-            g[at + FrameKernels.DU_FRAMES] = frames;
-            g[at + FrameKernels.DU_ROWS] = dst.h;
-            g[at + FrameKernels.DU_COLS] = dst.w;
-            g[at + FrameKernels.DU_DROP] = drop;
-            cap = Math.max(cap, (long) dst.rows() * cout);
-        }
-
-        @Override
-        void addTasks(TaskGraph g, GridScheduler grids) {
-            g.task("dupUp" + index, FrameKernels::dupUpAdd, dst.array, src.array, geometry.device(), at, cin, cout, ft, fs,
-                    Math.toIntExact(cap));
         }
     }
 

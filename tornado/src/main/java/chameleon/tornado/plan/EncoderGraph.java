@@ -3,11 +3,8 @@ package chameleon.tornado.plan;
 import chameleon.layers.vae.VaeConfig;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.CausalConvKernels;
-import chameleon.tornado.kernels.FrameKernels;
 import chameleon.weights.ModuleWeights;
 import chameleon.weights.TensorArchive;
-import uk.ac.manchester.tornado.api.GridScheduler;
-import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
@@ -163,14 +160,7 @@ public final class EncoderGraph extends VaeGraph {
      */
     private Volume stage(ModuleWeights m, Volume x, int in, int out, int blocks, boolean temporal, boolean down) {
         ModuleWeights seq = m.child("downsamples");
-        Volume y = x;
-        for (int i = 0; i < blocks; i++) {
-            Volume next = residual(seq.child(i), y, i == 0 ? in : out, out);
-            if (y != x) {
-                pool.release(y);
-            }
-            y = next;
-        }
+        Volume y = residuals(seq, x, blocks, in, out);
         if (down) {
             // downsample2d, and downsample3d on its first chunk (time_conv skipped): pad (0, 1, 0, 1) + 3×3 stride 2
             Volume r = conv(weight(seq.child(blocks).child("resample").child(1), null), y, ConvSampling.DOWNSAMPLED, false);
@@ -183,7 +173,7 @@ public final class EncoderGraph extends VaeGraph {
         if (ft == 1 && fs == 1 && in == out) {
             add(y, x); // AvgDown3D without resampling is the identity
         } else {
-            ops.add(new AvgDown(y, x, in, out, ft, fs));
+            ops.add(new ShortcutOp("avgDown" + ops.size(), ShortcutOp.Kind.AVG_DOWN, y, x, in, out, ft, fs, geometry));
         }
         pool.release(x);
         return y;
@@ -195,49 +185,6 @@ public final class EncoderGraph extends VaeGraph {
         if (mu.c != z || mu.t != 1) {
             throw new IllegalStateException("encoder graph ends in [" + mu.t + ", " + mu.h + ", " + mu.w + ", " + mu.c
                     + "], not one frame of " + z + " channels");
-        }
-    }
-
-    /** dst += AvgDown3D(src): the downsampling stage's shortcut (MODEL.md §3.4). */
-    private final class AvgDown extends GraphOp {
-        final Volume dst, src;
-        final int cin, cout, ft, fs;
-        final int at = geometry.reserve(4);
-        final int index = ops.size();
-        long cap = 1;
-
-        AvgDown(Volume dst, Volume src, int cin, int cout, int ft, int fs) {
-            this.dst = dst;
-            this.src = src;
-            this.cin = cin;
-            this.cout = cout;
-            this.ft = ft;
-            this.fs = fs;
-            if (cin * ft * fs * fs % cout != 0) {
-                throw new IllegalArgumentException("AvgDown3D: " + cin + "·" + ft * fs * fs + " is not a multiple of " + cout);
-            }
-        }
-
-        @Override
-        void prepare(boolean first) {
-            int pad = (ft - src.t % ft) % ft;
-            int frames = (src.t + pad) / ft;
-            if (frames != dst.t || src.h != dst.h * fs || src.w != dst.w * fs || dst.c != cout || src.c != cin) {
-                throw new IllegalStateException("AvgDown3D of [" + src.t + ", " + src.h + ", " + src.w + ", " + src.c
-                        + "] onto [" + dst.t + ", " + dst.h + ", " + dst.w + ", " + dst.c + "]");
-            }
-            int[] g = geometry.host();
-            g[at + FrameKernels.AD_FRAMES] = frames;
-            g[at + FrameKernels.AD_ROWS] = dst.h;
-            g[at + FrameKernels.AD_COLS] = dst.w;
-            g[at + FrameKernels.AD_PAD] = pad;
-            cap = Math.max(cap, (long) dst.rows() * cout);
-        }
-
-        @Override
-        void addTasks(TaskGraph g, GridScheduler grids) {
-            g.task("avgDown" + index, FrameKernels::avgDownAdd, dst.array, src.array, geometry.device(), at, cin, cout, ft,
-                    fs, Math.toIntExact(cap));
         }
     }
 }

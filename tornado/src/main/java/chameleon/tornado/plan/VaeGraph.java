@@ -57,6 +57,22 @@ abstract class VaeGraph implements AutoCloseable {
         return y;
     }
 
+    /**
+     * A stage's residual blocks {@code seq.0 … seq.(count − 1)}, the first mapping in → out channels: x → a new
+     * volume (x itself when count = 0); x is left as it was.
+     */
+    final Volume residuals(ModuleWeights seq, Volume x, int count, int in, int out) {
+        Volume y = x;
+        for (int i = 0; i < count; i++) {
+            Volume next = residual(seq.child(i), y, i == 0 ? in : out, out);
+            if (y != x) {
+                pool.release(y);
+            }
+            y = next;
+        }
+        return y;
+    }
+
     /** The middle {@code AttentionBlock} in place on x (one frame of {@code tokens} = h·w, a single head of width c). */
     final void attention(ModuleWeights m, Volume x, int c, int tokens) {
         Volume n = pool.take();

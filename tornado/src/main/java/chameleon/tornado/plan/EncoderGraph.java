@@ -113,8 +113,7 @@ public final class EncoderGraph extends VaeGraph {
                 }
             }
         }
-        prepare();
-        run();
+        run(); // the geometry the constructor's prepare() wrote holds for every image: one chunk, one size
         int h = mu.h, w = mu.w, plane = h * w;
         float[] out = new float[z * plane];
         FloatArray m = mu.array;

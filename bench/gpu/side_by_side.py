@@ -99,7 +99,7 @@ def load_ours(out, mode):
         "gpu_memory_used_gib": result.get("gpu_memory_used_gib"),
         "peak_gib": peak_gib(out, mode),
         # GpuBench's chunk_tflops counts 5 full-window forwards (MODEL.md 5) over the later-chunk time
-        "chunk_tflops": result.get("chunk_tflops") if not (layers != 30) else None,
+        "chunk_tflops": result.get("chunk_tflops") if layers == 30 else None,
     }
 
 
@@ -147,8 +147,9 @@ def main():
                     ratios[mode] = o / best
         if vae:
             f = natives["flash"] and natives["flash"].get("vae_later_frame_ms")
-            lines.append(f"  {'VAE decode, later latent frame (4 px frames)':44s} {vae['later_frame_ms']:10.1f} {f or 0:10.1f} "
-                         f"{'-':>10s} {vae['later_frame_ms'] / f if f else float('nan'):10.2f}x {'-':>11s}")
+            lines.append(f"  {'VAE decode, later latent frame (4 px frames)':44s} {vae['later_frame_ms']:10.1f} "
+                         + (f"{f:10.1f} {'-':>10s} {vae['later_frame_ms'] / f:10.2f}x" if f else f"{'-':>10s} {'-':>10s} {'-':>11s}")
+                         + f" {'-':>11s}")
             table.append({"mode": mode, "figure": "VAE decode per later latent frame", "ours_ms": vae["later_frame_ms"],
                           "native_flash_ms": f, "native_cudnn_ms": None,
                           "ours_over_flash": vae["later_frame_ms"] / f if f else None, "ours_over_cudnn": None})

@@ -166,14 +166,33 @@ public final class RowKernels {
                 int h = hp / pairs;
                 int i = hp - h * pairs;
                 int o = (t * heads + h) * 2 * pairs + 2 * i;
-                float a = x.get(o);
-                float b = x.get(o + 1);
-                float c = cosTable.get(t * pairs + i);
-                float s = sinTable.get(t * pairs + i);
-                x.set(o, a * c - b * s);
-                x.set(o + 1, a * s + b * c);
+                rotate(x, o, cosTable.get(t * pairs + i), sinTable.get(t * pairs + i));
             }
         }
+    }
+
+    /** {@link #rope} of q and of k [L, H, 2·pairs] in one launch (the self-attention's two rotations share the tables). */
+    public static void ropeQk(FloatArray q, FloatArray k, FloatArray cosTable, FloatArray sinTable, int l, int heads,
+                              int pairs) {
+        for (@Parallel int t = 0; t < l; t++) {
+            for (@Parallel int hp = 0; hp < heads * pairs; hp++) {
+                int h = hp / pairs;
+                int i = hp - h * pairs;
+                int o = (t * heads + h) * 2 * pairs + 2 * i;
+                float c = cosTable.get(t * pairs + i);
+                float s = sinTable.get(t * pairs + i);
+                rotate(q, o, c, s);
+                rotate(k, o, c, s);
+            }
+        }
+    }
+
+    /** (x[o], x[o + 1]) rotated by the angle whose cosine and sine are c, s. */
+    private static void rotate(FloatArray x, int o, float c, float s) {
+        float a = x.get(o);
+        float b = x.get(o + 1);
+        x.set(o, a * c - b * s);
+        x.set(o + 1, a * s + b * c);
     }
 
     /** dst[i] = src[i] for i &lt; size. */

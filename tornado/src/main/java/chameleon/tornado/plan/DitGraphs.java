@@ -328,8 +328,7 @@ public final class DitGraphs implements AutoCloseable {
             NormTasks.rmsNorm(g, grids, "q_norm", rawQ, normQ, blockParams, dim, qs, rows, dim, eps);
             NormTasks.rmsNorm(g, grids, "k_norm", rawK, normK, blockParams, dim, ks, rows, dim, eps);
         }
-        g.task("rope_q", RowKernels::rope, qs, cos, sin, rows, heads, hd / 2)
-                .task("rope_k", RowKernels::rope, ks, cos, sin, rows, heads, hd / 2)
+        g.task("rope_qk", RowKernels::ropeQk, qs, ks, cos, sin, rows, heads, hd / 2)
                 // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
                 .task("roll_k_out", RowKernels::moveRows, kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
                 .task("roll_k_in", RowKernels::moveRows, roll, kCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)

@@ -7,6 +7,7 @@ import chameleon.tornado.kernels.GemmKernels;
 import chameleon.tornado.plan.DeviceAttention;
 import chameleon.tornado.plan.HostCopy;
 import chameleon.tornado.plan.MmaLinear;
+import chameleon.tornado.plan.MmaAttention;
 import chameleon.tornado.plan.RegAttention;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,18 +49,27 @@ public final class KernelBench {
     }
 
     public static void main(String[] args) {
-        run(args.length > 0 && args[0].equals("small"));
+        String what = args.length > 0 ? args[0] : "full";
+        if (!List.of("full", "small", "attention").contains(what)) {
+            throw new IllegalArgumentException("KernelBench argument: full, small or attention, got " + what);
+        }
+        run(what.equals("small"), !what.equals("attention"));
     }
 
     /** Runs every case (small: PoCL-sized shapes, no timing of the old kernels) and prints the summary. */
     public static List<Result> run(boolean small) {
+        return run(small, true);
+    }
+
+    /** As {@link #run(boolean)}; {@code gemm} false runs the attention cases only. */
+    public static List<Result> run(boolean small, boolean gemm) {
         TABLE.clear();
         TornadoBackendType backend = backend();
         System.out.println("KernelBench on " + TornadoBackend.deviceDescription() + (small ? " (small shapes)" : ""));
         boolean mma = backend == TornadoBackendType.MMA;
         if (!mma) {
-            System.out.println("MMA GEMM: skipped (the default device's backend lowers no KernelContext MMA; PTX/CUDA only)");
-        } else {
+            System.out.println("MMA GEMM and attention: skipped (the default device's backend lowers no KernelContext MMA; PTX/CUDA only)");
+        } else if (gemm) {
             // odd sizes: k not a multiple of 16/32, n not a multiple of the block width
             for (MmaLinear.Block b : MmaLinear.Block.values()) {
                 gemm(b, 128, 200, 100, 1, false);
@@ -76,10 +86,12 @@ public final class KernelBench {
             }
         }
         if (small) {
-            attention(100, 300, 2, 1, 2, 280, false);
+            attention(100, 300, 2, 1, 2, 280, false, false);
         } else {
-            attention(2640, 20240, 24, 3, 0, 20240, true);
-            attention(640, 5000, 4, 1, 37, 4901, false);
+            // 2688: the DiT's 2640 token rows padded to the GEMM tile, as the resident forward runs them
+            attention(2688, 20240, 24, 3, 0, 20240, true, mma);
+            attention(2688, 4400, 24, 3, 0, 4400, false, mma);
+            attention(640, 5000, 4, 1, 37, 4901, false, mma);
         }
         System.out.println();
         System.out.println("== summary (" + TornadoBackend.deviceDescription() + ")");
@@ -239,8 +251,11 @@ public final class KernelBench {
         }
     }
 
-    /** Attention at one shape over window {from, to}: the new kernel, and (old = true) the tiled one. */
-    private static void attention(int lq, int cap, int heads, int iters, int from, int to, boolean old) {
+    /**
+     * Attention at one shape over window {from, to}: {@link MmaAttention} (mma = true), {@link RegAttention}, and
+     * (old = true) the tiled kernel.
+     */
+    private static void attention(int lq, int cap, int heads, int iters, int from, int to, boolean old, boolean mma) {
         int d = 128;
         float[] qv = new float[lq * heads * d];
         float[] kv = new float[cap * heads * d];
@@ -286,15 +301,23 @@ public final class KernelBench {
         HostCopy.put(vv, v);
         IntArray window = IntArray.fromElements(from, to);
         double flops = 4.0 * lq * (to - from) * heads * d;
-        for (String kind : old ? new String[] {"attention reg (new)", "attention tiled (old)"} : new String[] {"attention reg (new)"}) {
+        List<String> kinds = new java.util.ArrayList<>();
+        if (mma) {
+            kinds.add("attention mma");
+        }
+        kinds.add("attention reg");
+        if (old) {
+            kinds.add("attention tiled");
+        }
+        for (String kind : kinds) {
             FloatArray out = new FloatArray(lq * heads * d);
             out.init(Float.NaN);
-            TaskGraph g = new TaskGraph("bench_attn_" + (kind.contains("new") ? "reg" : "tiled") + "_" + lq + "_" + cap);
+            TaskGraph g = new TaskGraph("bench_attn_" + kind.substring("attention ".length()) + "_" + lq + "_" + cap + "_" + from);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, k, v, window, out);
             GridScheduler grids = new GridScheduler();
             try {
-                if (kind.contains("new")) {
-                    DeviceAttention a = new RegAttention();
+                if (!kind.endsWith("tiled")) {
+                    DeviceAttention a = kind.endsWith("mma") ? new MmaAttention() : new RegAttention();
                     a.addTo(g, grids, "attention", q, k, v, window, out, lq, cap, heads, d, scale);
                 } else {
                     FloatArray sc = FloatArray.fromElements(scale);

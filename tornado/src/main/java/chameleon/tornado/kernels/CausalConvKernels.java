@@ -291,7 +291,7 @@ public final class CausalConvKernels {
                 b = x.get(base + c + 1);
             }
         }
-        return (new HalfFloat(a).getHalfFloatValue() & 0xFFFF) | ((new HalfFloat(b).getHalfFloatValue() & 0xFFFF) << 16);
+        return HalfKernels.pack(a, b);
     }
 
     /**

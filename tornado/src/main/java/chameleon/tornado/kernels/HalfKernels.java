@@ -20,4 +20,12 @@ public final class HalfKernels {
             h.set(i, new HalfFloat(x.get(i)));
         }
     }
+
+    /**
+     * fp16(lo) | fp16(hi) ≪ 16: two elements as one int of an MMA operand tile (ldmatrix reads the halves in
+     * memory order, lo first). Inlined into the kernels that stage tiles.
+     */
+    public static int pack(float lo, float hi) {
+        return (new HalfFloat(lo).getHalfFloatValue() & 0xFFFF) | ((new HalfFloat(hi).getHalfFloatValue() & 0xFFFF) << 16);
+    }
 }

@@ -36,15 +36,18 @@ public interface DeviceKernels {
 
     /**
      * Every kernel Java. Where the device has tensor cores through TornadoVM (PTX, CUDA): {@link MmaLinear}
-     * (fp16 MMA) and {@link RegAttention} (head dim 128); elsewhere, or with
+     * (fp16 MMA) and {@link RegAttention} (fp32; {@link MmaAttention}, fp16 MMA, with
+     * {@code -Dchameleon.tornado.attention=mma}); elsewhere, or with
      * {@code -Dchameleon.tornado.resident.gemm=fp32}: {@link JavaLinear} and {@link JavaAttention} (fp32).
      */
     static DeviceKernels java() {
         boolean mma = deviceHasMma() && !"fp32".equals(System.getProperty("chameleon.tornado.resident.gemm"));
+        boolean mmaAttention = mma && "mma".equals(System.getProperty("chameleon.tornado.attention"));
         return new DeviceKernels() {
             @Override
             public String name() {
-                return mma ? "java (MmaLinear fp16 MMA, RegAttention)" : "java (JavaLinear fp32, JavaAttention)";
+                return !mma ? "java (JavaLinear fp32, JavaAttention)"
+                        : mmaAttention ? "java (MmaLinear fp16 MMA, MmaAttention fp16 MMA)" : "java (MmaLinear fp16 MMA, RegAttention)";
             }
 
             @Override
@@ -55,17 +58,21 @@ public interface DeviceKernels {
 
             @Override
             public DeviceAttention attention() {
-                return mma ? new RegAttentionOrTiled() : new JavaAttention();
+                return mma ? new AttentionByShape(mmaAttention) : new JavaAttention();
             }
         };
     }
 
-    /** {@link RegAttention} at head dim 128, the tiled kernel otherwise. */
-    final class RegAttentionOrTiled implements DeviceAttention {
+    /**
+     * {@link MmaAttention} where the call fits it (head dim 128, query rows a multiple of 128) and {@code mma} is
+     * set, else {@link RegAttention} at head dim 128, else the tiled kernel.
+     */
+    record AttentionByShape(boolean mma) implements DeviceAttention {
         @Override
         public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
                           IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale) {
-            DeviceAttention a = d == 128 ? new RegAttention() : new JavaAttention();
+            DeviceAttention a = mma && MmaAttention.fits(lq, d) ? new MmaAttention()
+                    : d == 128 ? new RegAttention() : new JavaAttention();
             a.addTo(graph, grids, task, q, k, v, window, out, lq, cap, heads, d, scale);
         }
     }

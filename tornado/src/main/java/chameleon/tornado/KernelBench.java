@@ -29,14 +29,15 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 /**
  * Checks and times the fast kernels next to the current ones, in one process on the default device:
  * {@link MmaLinear} (each {@link MmaLinear.Block}) against {@link GemmKernels#linearBf16} at the DiT's
- * GEMM shapes, and {@link RegAttention} against {@link AttentionKernels#attentionTiled} at the full
- * self-attention shape. Correctness: relative error ‖out − ref‖/‖ref‖ on sampled rows against a CPU
+ * GEMM shapes, and {@link MmaAttention} and {@link RegAttention} against {@link AttentionKernels#attentionTiled}
+ * at the full self-attention shape (2688 query rows: the DiT's 2640 padded to the GEMM tile). Correctness: relative error ‖out − ref‖/‖ref‖ on sampled rows against a CPU
  * reference in double (for MMA: of the fp16-rounded operands, and separately of the exact bf16/fp32
  * operands), outputs poisoned with NaN first and checked finite everywhere. Timing: device kernel time
  * from TornadoVM's profiler (all tasks of the layer), median of the timed executions, data resident.
  *
- * <pre>KernelBench [full|small]</pre> small: shapes for a CPU OpenCL device (PoCL); MMA cases are
- * skipped where the backend has no MMA (only PTX and CUDA lower it).
+ * <pre>KernelBench [full|small|attention|attention-quick]</pre> small: shapes for a CPU OpenCL device (PoCL);
+ * attention: the attention cases only; attention-quick: MMA and register attention at the full window and over an
+ * odd window. MMA cases are skipped where the backend has no MMA (only PTX and CUDA lower it).
  */
 public final class KernelBench {
     /** One checked and timed case: the printed line, its relative error (vs the fp16 reference for MMA). */
@@ -50,10 +51,26 @@ public final class KernelBench {
 
     public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "full";
-        if (!List.of("full", "small", "attention").contains(what)) {
-            throw new IllegalArgumentException("KernelBench argument: full, small or attention, got " + what);
+        if (!List.of("full", "small", "attention", "attention-quick").contains(what)) {
+            throw new IllegalArgumentException("KernelBench argument: full, small, attention or attention-quick, got " + what);
+        }
+        if (what.equals("attention-quick")) {
+            quickAttention();
+            return;
         }
         run(what.equals("small"), !what.equals("attention"));
+    }
+
+    /** The attention kernels at the full window and over an odd window only (no GEMM, no old tiled kernel). */
+    private static void quickAttention() {
+        TABLE.clear();
+        boolean mma = backend() == TornadoBackendType.MMA;
+        System.out.println("KernelBench attention-quick on " + TornadoBackend.deviceDescription());
+        attention(2688, 20240, 24, 3, 0, 20240, false, mma);
+        attention(640, 5000, 4, 1, 37, 4901, false, mma);
+        System.out.println();
+        System.out.println("== summary (" + TornadoBackend.deviceDescription() + ")");
+        TABLE.forEach(r -> System.out.println(r.line()));
     }
 
     /** Runs every case (small: PoCL-sized shapes, no timing of the old kernels) and prints the summary. */

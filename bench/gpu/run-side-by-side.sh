@@ -8,7 +8,8 @@
 # with VaeBench), NATIVE_COMPILE (default 0: skip the optional torch.compile run), CHAMELEON_JAVA_OPTS.
 # The parts run one after the other, never overlapping; each of ours is sampled by nvidia-smi every 200 ms for its
 # peak device memory (OUT_DIR/gpumem-PART.txt: MiB in use on GPU 0, CUDA context included). Everything fits the
-# device tool's 600 s per command: native ≤ 200 s, each GpuBench ≤ 130 s, VaeBench ≤ 100 s.
+# device tool's 600 s per command: native ≤ 200 s, each GpuBench ≤ 130 s, VaeBench ≤ 100 s. At the end every file but
+# side-by-side.json goes into OUT_DIR/side-by-side-parts.tar.gz (the device tool returns at most 8 files).
 set -u
 out="${1:?usage: run-side-by-side.sh OUT_DIR [GpuBench args]}"; shift
 mkdir -p "$out"
@@ -47,3 +48,12 @@ if [ "${OURS_VAE:-1}" != 0 ]; then
 fi
 stamp "table"
 python3 "$(dirname "$0")/side_by_side.py" "$out"
+rc=$?
+# The device tool brings back at most 8 files from its OUT: every part goes into one archive beside the JSON
+# (KEEP_PARTS=1 keeps the loose files too).
+parts=$(cd "$out" && ls -A | grep -v -x -e side-by-side.json -e side-by-side-parts.tar.gz)
+(cd "$out" && tar czf side-by-side-parts.tar.gz $parts) || rc=1
+if [ "${KEEP_PARTS:-0}" = 0 ] && [ $rc = 0 ]; then
+  (cd "$out" && rm -f $parts)
+fi
+exit $rc

@@ -68,6 +68,10 @@ public final class KernelBench {
         System.out.println("KernelBench attention-quick on " + TornadoBackend.deviceDescription());
         attention(2688, 20240, 24, 3, 0, 20240, false, mma);
         attention(640, 5000, 4, 1, 37, 4901, false, mma);
+        printSummary();
+    }
+
+    private static void printSummary() {
         System.out.println();
         System.out.println("== summary (" + TornadoBackend.deviceDescription() + ")");
         TABLE.forEach(r -> System.out.println(r.line()));
@@ -110,9 +114,7 @@ public final class KernelBench {
             attention(2688, 4400, 24, 3, 0, 4400, false, mma);
             attention(640, 5000, 4, 1, 37, 4901, false, mma);
         }
-        System.out.println();
-        System.out.println("== summary (" + TornadoBackend.deviceDescription() + ")");
-        TABLE.forEach(r -> System.out.println(r.line()));
+        printSummary();
         return List.copyOf(TABLE);
     }
 
@@ -318,7 +320,7 @@ public final class KernelBench {
         HostCopy.put(vv, v);
         IntArray window = IntArray.fromElements(from, to);
         double flops = 4.0 * lq * (to - from) * heads * d;
-        List<String> kinds = new java.util.ArrayList<>();
+        List<String> kinds = new ArrayList<>();
         if (mma) {
             kinds.add("attention mma");
         }

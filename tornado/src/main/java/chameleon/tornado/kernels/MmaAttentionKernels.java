@@ -111,6 +111,8 @@ public final class MmaAttentionKernels {
         int sq = warp * 16 + (lane >> 1);
         int sh = (lane & 1) * 32;
         int sBase = (sRow + sh) * 128 + sq;
+        // its row of the P tile: key slab (sh + i)/16, int ((sh + i) mod 16)/2 of query sq
+        int pRow = (sh >> 4) * 1024 + sq * 8;
         int pOff = warp * 512;
         // m starts above the mask value -3e38, so masked scores weigh exp(-3e38 - m) = 0 even before a real key
         float m = -1.0e38f;
@@ -418,22 +420,22 @@ public final class MmaAttentionKernels {
                     m = tileMax;
                 } else {
                     // P over K: [4 key-slabs][128 queries][16 keys], keys sh + i, sh + i + 1 in one int
-                    qkv[((sh + 0) >> 4) * 1024 + sq * 8 + ((0 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x0 - m) * inv, TornadoMath.exp(x1 - m) * inv);
-                    qkv[((sh + 2) >> 4) * 1024 + sq * 8 + ((2 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x2 - m) * inv, TornadoMath.exp(x3 - m) * inv);
-                    qkv[((sh + 4) >> 4) * 1024 + sq * 8 + ((4 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x4 - m) * inv, TornadoMath.exp(x5 - m) * inv);
-                    qkv[((sh + 6) >> 4) * 1024 + sq * 8 + ((6 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x6 - m) * inv, TornadoMath.exp(x7 - m) * inv);
-                    qkv[((sh + 8) >> 4) * 1024 + sq * 8 + ((8 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x8 - m) * inv, TornadoMath.exp(x9 - m) * inv);
-                    qkv[((sh + 10) >> 4) * 1024 + sq * 8 + ((10 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x10 - m) * inv, TornadoMath.exp(x11 - m) * inv);
-                    qkv[((sh + 12) >> 4) * 1024 + sq * 8 + ((12 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x12 - m) * inv, TornadoMath.exp(x13 - m) * inv);
-                    qkv[((sh + 14) >> 4) * 1024 + sq * 8 + ((14 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x14 - m) * inv, TornadoMath.exp(x15 - m) * inv);
-                    qkv[((sh + 16) >> 4) * 1024 + sq * 8 + ((16 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x16 - m) * inv, TornadoMath.exp(x17 - m) * inv);
-                    qkv[((sh + 18) >> 4) * 1024 + sq * 8 + ((18 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x18 - m) * inv, TornadoMath.exp(x19 - m) * inv);
-                    qkv[((sh + 20) >> 4) * 1024 + sq * 8 + ((20 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x20 - m) * inv, TornadoMath.exp(x21 - m) * inv);
-                    qkv[((sh + 22) >> 4) * 1024 + sq * 8 + ((22 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x22 - m) * inv, TornadoMath.exp(x23 - m) * inv);
-                    qkv[((sh + 24) >> 4) * 1024 + sq * 8 + ((24 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x24 - m) * inv, TornadoMath.exp(x25 - m) * inv);
-                    qkv[((sh + 26) >> 4) * 1024 + sq * 8 + ((26 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x26 - m) * inv, TornadoMath.exp(x27 - m) * inv);
-                    qkv[((sh + 28) >> 4) * 1024 + sq * 8 + ((28 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x28 - m) * inv, TornadoMath.exp(x29 - m) * inv);
-                    qkv[((sh + 30) >> 4) * 1024 + sq * 8 + ((30 & 15) >> 1)] = HalfKernels.pack(TornadoMath.exp(x30 - m) * inv, TornadoMath.exp(x31 - m) * inv);
+                    qkv[pRow + 0] = HalfKernels.pack(TornadoMath.exp(x0 - m) * inv, TornadoMath.exp(x1 - m) * inv);
+                    qkv[pRow + 1] = HalfKernels.pack(TornadoMath.exp(x2 - m) * inv, TornadoMath.exp(x3 - m) * inv);
+                    qkv[pRow + 2] = HalfKernels.pack(TornadoMath.exp(x4 - m) * inv, TornadoMath.exp(x5 - m) * inv);
+                    qkv[pRow + 3] = HalfKernels.pack(TornadoMath.exp(x6 - m) * inv, TornadoMath.exp(x7 - m) * inv);
+                    qkv[pRow + 4] = HalfKernels.pack(TornadoMath.exp(x8 - m) * inv, TornadoMath.exp(x9 - m) * inv);
+                    qkv[pRow + 5] = HalfKernels.pack(TornadoMath.exp(x10 - m) * inv, TornadoMath.exp(x11 - m) * inv);
+                    qkv[pRow + 6] = HalfKernels.pack(TornadoMath.exp(x12 - m) * inv, TornadoMath.exp(x13 - m) * inv);
+                    qkv[pRow + 7] = HalfKernels.pack(TornadoMath.exp(x14 - m) * inv, TornadoMath.exp(x15 - m) * inv);
+                    qkv[pRow + 1024] = HalfKernels.pack(TornadoMath.exp(x16 - m) * inv, TornadoMath.exp(x17 - m) * inv);
+                    qkv[pRow + 1025] = HalfKernels.pack(TornadoMath.exp(x18 - m) * inv, TornadoMath.exp(x19 - m) * inv);
+                    qkv[pRow + 1026] = HalfKernels.pack(TornadoMath.exp(x20 - m) * inv, TornadoMath.exp(x21 - m) * inv);
+                    qkv[pRow + 1027] = HalfKernels.pack(TornadoMath.exp(x22 - m) * inv, TornadoMath.exp(x23 - m) * inv);
+                    qkv[pRow + 1028] = HalfKernels.pack(TornadoMath.exp(x24 - m) * inv, TornadoMath.exp(x25 - m) * inv);
+                    qkv[pRow + 1029] = HalfKernels.pack(TornadoMath.exp(x26 - m) * inv, TornadoMath.exp(x27 - m) * inv);
+                    qkv[pRow + 1030] = HalfKernels.pack(TornadoMath.exp(x28 - m) * inv, TornadoMath.exp(x29 - m) * inv);
+                    qkv[pRow + 1031] = HalfKernels.pack(TornadoMath.exp(x30 - m) * inv, TornadoMath.exp(x31 - m) * inv);
                     ctx.localBarrier();
                     HalfFloat[] pa = ctx.mmaLoadA(qkv, 16, 0 + pOff);
                     o0 = ctx.mma(pa, ctx.mmaLoadB(qkv, 16, 16384), o0, MMAShape.M16N8K16);

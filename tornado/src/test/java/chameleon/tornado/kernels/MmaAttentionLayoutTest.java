@@ -122,8 +122,9 @@ class MmaAttentionLayoutTest {
                         l[t] = l[t] * (float) Math.exp(m[t] - tileMax) + sum;
                         m[t] = tileMax;
                     } else {
+                        int pRow = (sh >> 4) * 1024 + sq * 8;
                         for (int i = 0; i < 32; i += 2) {
-                            qkv[((sh + i) >> 4) * 1024 + sq * 8 + ((i & 15) >> 1)] = HalfKernels.pack(
+                            qkv[pRow + (i >> 4) * 1024 + ((i & 15) >> 1)] = HalfKernels.pack(
                                     (float) Math.exp(x[i] - m[t]) * inv[t], (float) Math.exp(x[i + 1] - m[t]) * inv[t]);
                         }
                     }

@@ -69,6 +69,131 @@ public final class RowKernels {
     }
 
     /**
+     * The adaLN input of MODEL.md §2.3 in one pass: y[r] = LayerNorm(x[r])·(1 + scale) + shift (no affine), with
+     * shift = table[ℓ, shift] + e[f, shift] and scale likewise, f = r / rowsPerFrame, ℓ = layer[0] ({@code tableSize} 0:
+     * a table of one layer; {@code eChunks} 1: the same e[f] for both chunks, the head's). Replaces
+     * {@link #layerNorm} then an in-place modulation: one write of y instead of a write, a read and a write.
+     * Work group per row, as {@link #layerNorm}.
+     *
+     * @param table [layers, chunks, n] learned modulation
+     * @param e     [frames, eChunks, n] time projection per frame
+     */
+    public static void layerNormModulate(KernelContext ctx, FloatArray x, FloatArray table, IntArray layer, int tableSize,
+                                         FloatArray e, int eChunks, int shift, int scale, FloatArray y, int n,
+                                         int rowsPerFrame, float eps) {
+        int r = ctx.groupIdx;
+        int o = r * n;
+        int tid = ctx.localIdx;
+        float[] part = ctx.allocateFloatLocalArray(256);
+        float s = 0f;
+        for (int c = tid; c < n; c += 256) {
+            s += x.get(o + c);
+        }
+        part[tid] = s;
+        ctx.localBarrier();
+        for (int stride = 128; stride > 0; stride /= 2) {
+            if (tid < stride) {
+                part[tid] += part[tid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float mean = part[0] / n;
+        ctx.localBarrier();
+        float ss = 0f;
+        for (int c = tid; c < n; c += 256) {
+            float t = x.get(o + c) - mean;
+            ss += t * t;
+        }
+        part[tid] = ss;
+        ctx.localBarrier();
+        for (int stride = 128; stride > 0; stride /= 2) {
+            if (tid < stride) {
+                part[tid] += part[tid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
+        int f = r / rowsPerFrame;
+        int t = layer.get(0) * tableSize;
+        int eShift = eChunks == 1 ? f * n : (f * eChunks + shift) * n;
+        int eScale = eChunks == 1 ? f * n : (f * eChunks + scale) * n;
+        for (int c = tid; c < n; c += 256) {
+            float sh = table.get(t + shift * n + c) + e.get(eShift + c);
+            float sc = table.get(t + scale * n + c) + e.get(eScale + c);
+            y.set(o + c, (x.get(o + c) - mean) * inv * (1f + sc) + sh);
+        }
+    }
+
+    /**
+     * The self-attention's q and k after their projections, and the chunk's K/V into the cache, in one pass
+     * (MODEL.md §2.4): q = RoPE(RMSNorm(rawQ)·normQ[ℓ]) into qs, and for the first plan[rowsAt] rows
+     * RoPE(RMSNorm(rawK)·normK[ℓ]) and v into rows from plan[rowAt] of the stacked caches; ℓ = plan[layerAt]. The
+     * norms run over the whole dim n (all heads), RoPE rotates adjacent pairs with the per-token tables [rows,
+     * pairs] (pairs = headDim / 2), as {@link #rmsNorm}, {@link #ropeQk} and {@link #moveRows} do one after another.
+     * Work group of 256 threads per row.
+     *
+     * @param rawQ   [rows, n] q projection (bias added)
+     * @param rawK   [rows, n] k projection (bias added)
+     * @param v      [rows, n] v projection (bias added)
+     * @param normQ  [layers, n] norm_q weights
+     * @param normK  [layers, n] norm_k weights
+     * @param qs     [rows, n] out: rotated q
+     * @param kCache [cacheRows, n] stacked key cache of every layer
+     * @param vCache [cacheRows, n] stacked value cache
+     */
+    public static void qkNormRopeStore(KernelContext ctx, FloatArray rawQ, FloatArray rawK, FloatArray v, FloatArray normQ,
+                                       FloatArray normK, FloatArray cosTable, FloatArray sinTable, FloatArray qs,
+                                       FloatArray kCache, FloatArray vCache, IntArray plan, int layerAt, int rowAt,
+                                       int rowsAt, int n, int pairs, float eps) {
+        int r = ctx.groupIdx;
+        int o = r * n;
+        int tid = ctx.localIdx;
+        float[] partQ = ctx.allocateFloatLocalArray(256);
+        float[] partK = ctx.allocateFloatLocalArray(256);
+        float sq = 0f;
+        float sk = 0f;
+        for (int c = tid; c < n; c += 256) {
+            float a = rawQ.get(o + c);
+            float b = rawK.get(o + c);
+            sq += a * a;
+            sk += b * b;
+        }
+        partQ[tid] = sq;
+        partK[tid] = sk;
+        ctx.localBarrier();
+        for (int stride = 128; stride > 0; stride /= 2) {
+            if (tid < stride) {
+                partQ[tid] += partQ[tid + stride];
+                partK[tid] += partK[tid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float invQ = 1f / TornadoMath.sqrt(partQ[0] / n + eps);
+        float invK = 1f / TornadoMath.sqrt(partK[0] / n + eps);
+        int w = plan.get(layerAt) * n;
+        boolean store = r < plan.get(rowsAt);
+        int d = (plan.get(rowAt) + r) * n;
+        for (int p = tid; p < n / 2; p += 256) {
+            int c = 2 * p;
+            int t = r * pairs + p % pairs;
+            float cs = cosTable.get(t);
+            float sn = sinTable.get(t);
+            float q0 = rawQ.get(o + c) * invQ * normQ.get(w + c);
+            float q1 = rawQ.get(o + c + 1) * invQ * normQ.get(w + c + 1);
+            qs.set(o + c, q0 * cs - q1 * sn);
+            qs.set(o + c + 1, q0 * sn + q1 * cs);
+            if (store) {
+                float k0 = rawK.get(o + c) * invK * normK.get(w + c);
+                float k1 = rawK.get(o + c + 1) * invK * normK.get(w + c + 1);
+                kCache.set(d + c, k0 * cs - k1 * sn);
+                kCache.set(d + c + 1, k0 * sn + k1 * cs);
+                vCache.set(d + c, v.get(o + c));
+                vCache.set(d + c + 1, v.get(o + c + 1));
+            }
+        }
+    }
+
+    /**
      * y[r] = x[r]·rsqrt(mean(x[r]²) + eps)·w[ℓ], ℓ = layer[0] of the stacked weights [layers, n] ({@code layerSize} 0:
      * one [n] weight); pass w = 1 for none. Work group per row, as {@link #layerNorm}.
      */
@@ -203,34 +328,8 @@ public final class RowKernels {
     }
 
     /**
-     * In place adaLN of MODEL.md §2.3 with the modulation built on the device: chunk k of frame f is
-     * {@code table[k] + e[f, k]} ({@code modulation + e0}), and
-     * x[r, c] = x[r, c]·(1 + scale) + shift with shift = chunk {@code shift}, scale = chunk {@code scale},
-     * f = r / rowsPerFrame. {@code eChunks} = 1 adds the same e[f] to every chunk (the head's e).
-     *
-     * @param table     [layers, chunks, n] learned modulation of every layer; layer[0] picks one
-     * @param tableSize floats of one layer's table (chunks·n), 0 for a table of one layer
-     * @param e         [frames, eChunks, n] time projection per frame
-     */
-    public static void modulateFrames(FloatArray x, FloatArray table, IntArray layer, int tableSize, FloatArray e,
-                                      int eChunks, int shift, int scale, int m, int n, int rowsPerFrame) {
-        for (@Parallel int r = 0; r < m; r++) {
-            for (@Parallel int c = 0; c < n; c++) {
-                int f = r / rowsPerFrame;
-                int t = layer.get(0) * tableSize;
-                int eShift = eChunks == 1 ? f * n : (f * eChunks + shift) * n;
-                int eScale = eChunks == 1 ? f * n : (f * eChunks + scale) * n;
-                float sh = table.get(t + shift * n + c) + e.get(eShift + c);
-                float sc = table.get(t + scale * n + c) + e.get(eScale + c);
-                int i = r * n + c;
-                x.set(i, x.get(i) * (1f + sc) + sh);
-            }
-        }
-    }
-
-    /**
      * In place: x[r, c] += y[r, c]·(table[ℓ, gate, c] + e[f, gate, c]), f = r / rowsPerFrame (the adaLN gates); table
-     * and tableSize as in {@link #modulateFrames}.
+     * [layers, chunks, n] and tableSize (chunks·n) as in {@link #layerNormModulate}.
      */
     public static void addGatedFrames(FloatArray x, FloatArray y, FloatArray table, IntArray layer, int tableSize,
                                       FloatArray e, int eChunks, int gate, int m, int n, int rowsPerFrame) {

@@ -157,8 +157,18 @@ public final class DitGraphs implements AutoCloseable {
         TornadoExecutionPlan p = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         // (TornadoVM refuses a scheduler without grids: vendor kernels register none.)
         p = grids.keySet().isEmpty() ? p : p.withGridScheduler(grids);
+        if (CUDA_GRAPHS) {
+            p = p.withCUDAGraph();
+        }
         plan = profiling ? p.withProfiler(ProfilerMode.SILENT) : p;
     }
+
+    /**
+     * -Dchameleon.tornado.cudaGraph=true (CUDA and PTX backends): each graph's launches are captured into a CUDA graph
+     * on its first execution and replayed after, one launch instead of one a task; the EVERY_EXECUTION uploads
+     * (blockParams, the windows) are captured copies that read the host arrays afresh at each replay.
+     */
+    private static final boolean CUDA_GRAPHS = Boolean.getBoolean("chameleon.tornado.cudaGraph");
 
     private static String name(String graph) {
         return Plan.uniqueName("dit_" + graph);
@@ -302,9 +312,6 @@ public final class DitGraphs implements AutoCloseable {
         FloatArray crossNormQ = stacked(blocks, b -> b.crossAttn().normQ(), dim, 1f);
         FloatArray norm3W = stacked(blocks, WanAttentionBlock::norm3Weight, dim, 1f);
         FloatArray norm3B = stacked(blocks, WanAttentionBlock::norm3Bias, dim, 0f);
-        FloatArray ones = new FloatArray(dim), zeros = new FloatArray(dim); // norm1/norm2 have no affine (layerSize 0)
-        ones.init(1f);
-        zeros.init(0f);
         FloatArray h = new FloatArray(rows * dim), qs = new FloatArray(rows * dim), ks = new FloatArray(rows * dim),
                 vs = new FloatArray(rows * dim), att = new FloatArray(rows * dim), proj = new FloatArray(rows * dim);
         FloatArray u = new FloatArray(rows * ffn);
@@ -315,27 +322,28 @@ public final class DitGraphs implements AutoCloseable {
                 .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, mod, normQ, normK, crossNormQ,
-                        norm3W, norm3B, ones, zeros, h, qs, ks, vs, att, proj, u, roll);
+                        norm3W, norm3B, h, qs, ks, vs, att, proj, u, roll);
         // self-attention input: LN(x)·(1 + scale₁) + shift₁
-        NormTasks.layerNorm(g, grids, "norm1", x, ones, zeros, blockParams, 0, h, rows, dim, eps)
-                .task("modulate1", RowKernels::modulateFrames, h, mod, blockParams, 6 * dim, e0, 6, 0, 1, rows, dim, tpf);
+        NormTasks.layerNormModulate(g, grids, "norm1", x, mod, blockParams, 6 * dim, e0, 6, 0, 1, h, rows, dim, tpf, eps);
         // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v: one read of h for the three
         // (the raw q and k go through att and proj, free until the attention and o write them)
         FloatArray rawQ = qkNorm ? att : qs, rawK = qkNorm ? proj : ks;
         DeviceLinear.addAll(g, grids, h, rows, blockParams, List.of(new DeviceLinear.Use(q, "q", rawQ),
                 new DeviceLinear.Use(k, "k", rawK), new DeviceLinear.Use(v, "v", vs)));
-        if (qkNorm) {
-            NormTasks.rmsNorm(g, grids, "q_norm", rawQ, normQ, blockParams, dim, qs, rows, dim, eps);
-            NormTasks.rmsNorm(g, grids, "k_norm", rawK, normK, blockParams, dim, ks, rows, dim, eps);
-        }
-        g.task("rope_qk", RowKernels::ropeQk, qs, ks, cos, sin, rows, heads, hd / 2)
-                // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
-                .task("roll_k_out", RowKernels::moveRows, kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
+        // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
+        g.task("roll_k_out", RowKernels::moveRows, kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
                 .task("roll_k_in", RowKernels::moveRows, roll, kCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)
                 .task("roll_v_out", RowKernels::moveRows, vCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
-                .task("roll_v_in", RowKernels::moveRows, roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)
-                .task("write_k", RowKernels::moveRows, ks, kCache, blockParams, ZERO, ROW, ROWS, dim, rows)
-                .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
+                .task("roll_v_in", RowKernels::moveRows, roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap);
+        if (qkNorm) {
+            // norm_q, norm_k, RoPE and the cache write in one pass over q, k and v
+            NormTasks.qkNormRopeStore(g, grids, "qk_norm_rope_store", rawQ, rawK, vs, normQ, normK, cos, sin, qs, kCache,
+                    vCache, blockParams, LAYER, ROW, ROWS, rows, dim, hd / 2, eps);
+        } else {
+            g.task("rope_qk", RowKernels::ropeQk, qs, ks, cos, sin, rows, heads, hd / 2)
+                    .task("write_k", RowKernels::moveRows, ks, kCache, blockParams, ZERO, ROW, ROWS, dim, rows)
+                    .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
+        }
         attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, cap, heads, hd, scale);
         o.addTo(g, grids, "o", att, proj, rows, blockParams);
         g.task("gate1", RowKernels::addGatedFrames, x, proj, mod, blockParams, 6 * dim, e0, 6, 2, rows, dim, tpf);
@@ -353,8 +361,7 @@ public final class DitGraphs implements AutoCloseable {
         co.addTo(g, grids, "cross_o", att, proj, rows, blockParams);
         g.task("cross_add", RowKernels::add, x, proj, rows * dim);
         // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
-        NormTasks.layerNorm(g, grids, "norm2", x, ones, zeros, blockParams, 0, h, rows, dim, eps)
-                .task("modulate2", RowKernels::modulateFrames, h, mod, blockParams, 6 * dim, e0, 6, 3, 4, rows, dim, tpf);
+        NormTasks.layerNormModulate(g, grids, "norm2", x, mod, blockParams, 6 * dim, e0, 6, 3, 4, h, rows, dim, tpf, eps);
         ffnIn.addTo(g, grids, "ffn0", h, u, rows, blockParams);
         g.task("gelu", RowKernels::geluTanh, u, rows * ffn);
         ffnOut.addTo(g, grids, "ffn2", u, proj, rows, blockParams);
@@ -370,17 +377,13 @@ public final class DitGraphs implements AutoCloseable {
         checkRows(proj);
         FloatArray mod = new FloatArray(2 * dim);
         HostCopy.put(head.modulation(), mod);
-        FloatArray ones = new FloatArray(dim), zeros = new FloatArray(dim);
-        ones.init(1f);
-        zeros.init(0f);
         FloatArray h = new FloatArray(rows * dim);
         IntArray layer0 = new IntArray(1);
         TaskGraph g = new TaskGraph(headName)
                 .consumeFromDevice(blockName, x, eHead, crossK, crossV)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, ones, zeros, h, layer0, out);
-        NormTasks.layerNorm(g, grids, "norm", x, ones, zeros, layer0, 0, h, rows, dim, head.eps())
-                .task("modulate", RowKernels::modulateFrames, h, mod, layer0, 0, eHead, 1, 0, 1, rows, dim,
-                        dims.tokensPerFrame());
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, h, layer0, out);
+        NormTasks.layerNormModulate(g, grids, "norm", x, mod, layer0, 0, eHead, 1, 0, 1, h, rows, dim,
+                dims.tokensPerFrame(), head.eps());
         proj.addTo(g, grids, "head", h, out, rows, layer0);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, out)
                 .persistOnDevice(crossK, crossV);

@@ -8,7 +8,10 @@ import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
-/** Adds the row-norm kernels ({@link RowKernels#layerNorm}, {@link RowKernels#rmsNorm}) with their work-group-per-row grid. */
+/**
+ * Adds the row-norm kernels ({@link RowKernels#layerNorm}, {@link RowKernels#rmsNorm} and the fused
+ * {@link RowKernels#layerNormModulate}, {@link RowKernels#qkNormRopeStore}) with their work-group-per-row grid.
+ */
 final class NormTasks {
     private NormTasks() {
     }
@@ -28,6 +31,33 @@ final class NormTasks {
     static TaskGraph rmsNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray w, IntArray layer,
                              int layerSize, FloatArray y, int rows, int n, float eps) {
         g.task(task, RowKernels::rmsNorm, new KernelContext(), x, w, layer, layerSize, y, n, eps);
+        grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
+        return g;
+    }
+
+    /**
+     * y [rows, n] = LayerNorm(x)·(1 + scale) + shift, the adaLN chunks {@code shift} and {@code scale} of table[ℓ] + e[f]
+     * ({@link RowKernels#layerNormModulate}).
+     */
+    static TaskGraph layerNormModulate(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray table,
+                                       IntArray layer, int tableSize, FloatArray e, int eChunks, int shift, int scale,
+                                       FloatArray y, int rows, int n, int rowsPerFrame, float eps) {
+        g.task(task, RowKernels::layerNormModulate, new KernelContext(), x, table, layer, tableSize, e, eChunks, shift,
+                scale, y, n, rowsPerFrame, eps);
+        grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
+        return g;
+    }
+
+    /**
+     * qs = RoPE(RMSNorm(rawQ)·normQ[ℓ]); RoPE(RMSNorm(rawK)·normK[ℓ]) and v into the caches at row plan[rowAt]
+     * ({@link RowKernels#qkNormRopeStore}); all [rows, n], pairs = headDim / 2.
+     */
+    static TaskGraph qkNormRopeStore(TaskGraph g, GridScheduler grids, String task, FloatArray rawQ, FloatArray rawK,
+                                     FloatArray v, FloatArray normQ, FloatArray normK, FloatArray cos, FloatArray sin,
+                                     FloatArray qs, FloatArray kCache, FloatArray vCache, IntArray plan, int layerAt,
+                                     int rowAt, int rowsAt, int rows, int n, int pairs, float eps) {
+        g.task(task, RowKernels::qkNormRopeStore, new KernelContext(), rawQ, rawK, v, normQ, normK, cos, sin, qs, kCache,
+                vCache, plan, layerAt, rowAt, rowsAt, n, pairs, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }

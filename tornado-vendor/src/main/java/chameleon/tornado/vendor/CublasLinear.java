@@ -44,6 +44,7 @@ public final class CublasLinear implements DeviceLinear {
     private final HalfFloatArray weightsHalf;  // [layers, n, k] F16, HALF only
     private final FloatArray weightsFloat;     // [layers, n, k] F32, TF32 only
     private final FloatArray biases;           // [layers, n], or null without bias
+    private FloatArray zeroBiases;             // [layers, n] zeros, biases() without a bias
 
     public CublasLinear(Tensor weight, Tensor bias) {
         this(List.of(weight), java.util.Collections.singletonList(bias), Precision.HALF);
@@ -157,13 +158,24 @@ public final class CublasLinear implements DeviceLinear {
      */
     @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m,
-                      IntArray layer) {
+                      IntArray layer, Bias withBias) {
         checkRows(task, x, y, m);
         if (precision == Precision.HALF) {
-            addHalfProduct(graph, task, halfInput(graph, task, x, m), y, m, layer);
+            addHalfProduct(graph, task, halfInput(graph, task, x, m), y, m, layer, withBias);
         } else {
-            addTf32Product(graph, task, x, y, m, layer);
+            addTf32Product(graph, task, x, y, m, layer, withBias);
         }
+    }
+
+    @Override
+    public FloatArray biases() {
+        if (biases != null) {
+            return biases;
+        }
+        if (zeroBiases == null) {
+            zeroBiases = new FloatArray(layers * n);
+        }
+        return zeroBiases;
     }
 
     /** One x → F16 for all uses when every use is a HALF CublasLinear of this k (q, k, v of one input). */
@@ -180,7 +192,7 @@ public final class CublasLinear implements DeviceLinear {
         }
         HalfFloatArray xHalf = halfInput(graph, uses.getFirst().task(), x, m);
         for (Use u : uses) {
-            ((CublasLinear) u.linear()).addHalfProduct(graph, u.task(), xHalf, u.y(), m, layer);
+            ((CublasLinear) u.linear()).addHalfProduct(graph, u.task(), xHalf, u.y(), m, layer, u.bias());
         }
     }
 
@@ -199,8 +211,9 @@ public final class CublasLinear implements DeviceLinear {
         return xHalf;
     }
 
-    /** y [m, n] = xHalf·W_ℓᵀ (GemmEx, F32 out) + b_ℓ. */
-    private void addHalfProduct(TaskGraph graph, String task, HalfFloatArray xHalf, FloatArray y, int m, IntArray layer) {
+    /** y [m, n] = xHalf·W_ℓᵀ (GemmEx, F32 out) + b_ℓ (the bias unless deferred). */
+    private void addHalfProduct(TaskGraph graph, String task, HalfFloatArray xHalf, FloatArray y, int m, IntArray layer,
+                                Bias withBias) {
         HalfFloatArray w = weightsHalf;
         if (layers > 1) {
             w = new HalfFloatArray(n * k);
@@ -210,11 +223,14 @@ public final class CublasLinear implements DeviceLinear {
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
                 .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, OP_T, OP_N, n, m, k, 1f, w, k, xHalf, k, 0f,
                         y, n);
-        addBias(graph, task, y, m, layer);
+        if (withBias == Bias.ADDED) {
+            addBias(graph, task, y, m, layer);
+        }
     }
 
-    /** y [m, n] = x·W_ℓᵀ (Sgemm on TF32 tensor cores) + b_ℓ. */
-    private void addTf32Product(TaskGraph graph, String task, FloatArray x, FloatArray y, int m, IntArray layer) {
+    /** y [m, n] = x·W_ℓᵀ (Sgemm on TF32 tensor cores) + b_ℓ (the bias unless deferred). */
+    private void addTf32Product(TaskGraph graph, String task, FloatArray x, FloatArray y, int m, IntArray layer,
+                                Bias withBias) {
         FloatArray w = weightsFloat;
         if (layers > 1) {
             w = new FloatArray(n * k);
@@ -223,7 +239,9 @@ public final class CublasLinear implements DeviceLinear {
         }
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
                 .libraryTask(task + "_gemm", CuBlas::cublasSgemmTF32, OP_T, OP_N, n, m, k, 1f, w, k, x, k, 0f, y, n);
-        addBias(graph, task, y, m, layer);
+        if (withBias == Bias.ADDED) {
+            addBias(graph, task, y, m, layer);
+        }
     }
 
     /** y [m, n] += b_ℓ, read from the stacked biases (no staging copy); nothing without a bias. */

@@ -126,35 +126,38 @@ public final class RowKernels {
 
     /**
      * The self-attention's q and k after their projections, and the chunk's K/V into the cache, in one pass
-     * (MODEL.md §2.4): q = RoPE(RMSNorm(rawQ)·normQ[ℓ]) into qs, and for the first plan[rowsAt] rows
-     * RoPE(RMSNorm(rawK)·normK[ℓ]) and v into rows from plan[rowAt] of the stacked caches; ℓ = plan[layerAt]. The
+     * (MODEL.md §2.4): q = RoPE(RMSNorm(rawQ + bq[ℓ])·norm_q[ℓ]) into qs, and for the first plan[rowsAt] rows
+     * RoPE(RMSNorm(rawK + bk[ℓ])·norm_k[ℓ]) and v + bv[ℓ] into rows from plan[rowAt] of the stacked caches;
+     * ℓ = plan[layerAt] (the projections' biases are added here, not by their GEMMs). The
      * norms run over the whole dim n (all heads), RoPE rotates adjacent pairs with the per-token tables [rows,
      * pairs] (pairs = headDim / 2), as {@link #rmsNorm}, {@link #ropeQk} and {@link #moveRows} do one after another.
      * Work group of 256 threads per row.
      *
-     * @param rawQ   [rows, n] q projection (bias added)
-     * @param rawK   [rows, n] k projection (bias added)
-     * @param v      [rows, n] v projection (bias added)
-     * @param normQ  [layers, n] norm_q weights
-     * @param normK  [layers, n] norm_k weights
+     * @param rawQ   [rows, n] q projection without its bias
+     * @param rawK   [rows, n] k projection without its bias
+     * @param v      [rows, n] v projection without its bias
+     * @param bq     [layers, n] q biases (bk, bv likewise)
+     * @param normQk [layers, 2, n] norm_q and norm_k weights
      * @param qs     [rows, n] out: rotated q
      * @param kCache [cacheRows, n] stacked key cache of every layer
      * @param vCache [cacheRows, n] stacked value cache
      */
-    public static void qkNormRopeStore(KernelContext ctx, FloatArray rawQ, FloatArray rawK, FloatArray v, FloatArray normQ,
-                                       FloatArray normK, FloatArray cosTable, FloatArray sinTable, FloatArray qs,
-                                       FloatArray kCache, FloatArray vCache, IntArray plan, int layerAt, int rowAt,
-                                       int rowsAt, int n, int pairs, float eps) {
+    public static void qkNormRopeStore(KernelContext ctx, FloatArray rawQ, FloatArray rawK, FloatArray v, FloatArray bq,
+                                       FloatArray bk, FloatArray bv, FloatArray normQk, FloatArray cosTable,
+                                       FloatArray sinTable, FloatArray qs, FloatArray kCache,
+                                       FloatArray vCache, IntArray plan, int layerAt, int rowAt, int rowsAt, int n,
+                                       int pairs, float eps) {
         int r = ctx.groupIdx;
         int o = r * n;
         int tid = ctx.localIdx;
+        int w = plan.get(layerAt) * n;
         float[] partQ = ctx.allocateFloatLocalArray(256);
         float[] partK = ctx.allocateFloatLocalArray(256);
         float sq = 0f;
         float sk = 0f;
         for (int c = tid; c < n; c += 256) {
-            float a = rawQ.get(o + c);
-            float b = rawK.get(o + c);
+            float a = rawQ.get(o + c) + bq.get(w + c);
+            float b = rawK.get(o + c) + bk.get(w + c);
             sq += a * a;
             sk += b * b;
         }
@@ -170,7 +173,8 @@ public final class RowKernels {
         }
         float invQ = 1f / TornadoMath.sqrt(partQ[0] / n + eps);
         float invK = 1f / TornadoMath.sqrt(partK[0] / n + eps);
-        int w = plan.get(layerAt) * n;
+        int nq = 2 * w;      // norm_q of layer ℓ in normQk [layers, 2, n]
+        int nk = 2 * w + n;  // norm_k
         boolean store = r < plan.get(rowsAt);
         int d = (plan.get(rowAt) + r) * n;
         for (int p = tid; p < n / 2; p += 256) {
@@ -178,17 +182,17 @@ public final class RowKernels {
             int t = r * pairs + p % pairs;
             float cs = cosTable.get(t);
             float sn = sinTable.get(t);
-            float q0 = rawQ.get(o + c) * invQ * normQ.get(w + c);
-            float q1 = rawQ.get(o + c + 1) * invQ * normQ.get(w + c + 1);
+            float q0 = (rawQ.get(o + c) + bq.get(w + c)) * invQ * normQk.get(nq + c);
+            float q1 = (rawQ.get(o + c + 1) + bq.get(w + c + 1)) * invQ * normQk.get(nq + c + 1);
             qs.set(o + c, q0 * cs - q1 * sn);
             qs.set(o + c + 1, q0 * sn + q1 * cs);
             if (store) {
-                float k0 = rawK.get(o + c) * invK * normK.get(w + c);
-                float k1 = rawK.get(o + c + 1) * invK * normK.get(w + c + 1);
+                float k0 = (rawK.get(o + c) + bk.get(w + c)) * invK * normQk.get(nk + c);
+                float k1 = (rawK.get(o + c + 1) + bk.get(w + c + 1)) * invK * normQk.get(nk + c + 1);
                 kCache.set(d + c, k0 * cs - k1 * sn);
                 kCache.set(d + c + 1, k0 * sn + k1 * cs);
-                vCache.set(d + c, v.get(o + c));
-                vCache.set(d + c + 1, v.get(o + c + 1));
+                vCache.set(d + c, v.get(o + c) + bv.get(w + c));
+                vCache.set(d + c + 1, v.get(o + c + 1) + bv.get(w + c + 1));
             }
         }
     }
@@ -274,9 +278,7 @@ public final class RowKernels {
     /** In place GELU, tanh approximation. */
     public static void geluTanh(FloatArray x, int size) {
         for (@Parallel int i = 0; i < size; i++) {
-            float u = x.get(i);
-            float inner = 0.7978845608028654f * (u + 0.044715f * u * u * u);
-            x.set(i, 0.5f * u * (1f + TornadoMath.tanh(inner)));
+            x.set(i, gelu(x.get(i)));
         }
     }
 
@@ -328,19 +330,46 @@ public final class RowKernels {
     }
 
     /**
-     * In place: x[r, c] += y[r, c]·(table[ℓ, gate, c] + e[f, gate, c]), f = r / rowsPerFrame (the adaLN gates); table
+     * In place: x[r, c] += (y[r, c] + b[ℓ, c])·(table[ℓ, gate, c] + e[f, gate, c]), f = r / rowsPerFrame (the adaLN gates
+     * of a projection whose bias b [layers, n] was deferred); table
      * [layers, chunks, n] and tableSize (chunks·n) as in {@link #layerNormModulate}.
      */
-    public static void addGatedFrames(FloatArray x, FloatArray y, FloatArray table, IntArray layer, int tableSize,
-                                      FloatArray e, int eChunks, int gate, int m, int n, int rowsPerFrame) {
+    public static void addGatedFrames(FloatArray x, FloatArray y, FloatArray b, FloatArray table, IntArray layer,
+                                      int tableSize, FloatArray e, int eChunks, int gate, int m, int n, int rowsPerFrame) {
         for (@Parallel int r = 0; r < m; r++) {
             for (@Parallel int c = 0; c < n; c++) {
                 int f = r / rowsPerFrame;
                 float g = table.get(layer.get(0) * tableSize + gate * n + c) + e.get((f * eChunks + gate) * n + c);
                 int i = r * n + c;
-                x.set(i, x.get(i) + y.get(i) * g);
+                x.set(i, x.get(i) + (y.get(i) + b.get(layer.get(0) * n + c)) * g);
             }
         }
+    }
+
+    /** In place: x[r, c] += y[r, c] + b[ℓ, c], ℓ = layer[0] (a residual add of a projection whose bias was deferred). */
+    public static void addBiased(FloatArray x, FloatArray y, FloatArray b, IntArray layer, int m, int n) {
+        for (@Parallel int r = 0; r < m; r++) {
+            for (@Parallel int c = 0; c < n; c++) {
+                int i = r * n + c;
+                x.set(i, x.get(i) + y.get(i) + b.get(layer.get(0) * n + c));
+            }
+        }
+    }
+
+    /** In place: y[r, c] = GELU_tanh(y[r, c] + b[ℓ, c]), ℓ = layer[0] (ffn.0's deferred bias and the activation). */
+    public static void addBiasGelu(FloatArray y, FloatArray b, IntArray layer, int m, int n) {
+        for (@Parallel int r = 0; r < m; r++) {
+            for (@Parallel int c = 0; c < n; c++) {
+                int i = r * n + c;
+                y.set(i, gelu(y.get(i) + b.get(layer.get(0) * n + c)));
+            }
+        }
+    }
+
+    /** GELU, tanh approximation: 0.5·u·(1 + tanh(√(2/π)·(u + 0.044715·u³))). */
+    private static float gelu(float u) {
+        float inner = 0.7978845608028654f * (u + 0.044715f * u * u * u);
+        return 0.5f * u * (1f + TornadoMath.tanh(inner));
     }
 
     /** Floats each thread of {@link #moveRows} copies (rows must be a multiple of it). */

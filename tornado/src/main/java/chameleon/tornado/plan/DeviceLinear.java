@@ -36,10 +36,35 @@ public interface DeviceLinear {
      * @param y     [m, n] F32, written on the device
      * @param layer {ℓ, …}: uploaded by the graph every execution, or already on the device
      */
-    void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer);
+    default void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m,
+                       IntArray layer) {
+        addTo(graph, grids, task, x, y, m, layer, Bias.ADDED);
+    }
 
-    /** One linear of {@link #addAll}: the prefix of its task names and its output y [m, n]. */
-    record Use(DeviceLinear linear, String task, FloatArray y) {
+    /**
+     * As {@link #addTo(TaskGraph, GridScheduler, String, FloatArray, FloatArray, int, IntArray)}; with
+     * {@link Bias#DEFERRED} y = x·W_ℓᵀ only, and a later task of the caller adds {@link #biases()}[ℓ] where it reads
+     * y anyway (a norm, an activation, a residual add), which saves a pass over y.
+     */
+    void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer,
+               Bias bias);
+
+    /** Who adds the bias b_ℓ. */
+    enum Bias {
+        /** The linear's own tasks: y = x·W_ℓᵀ + b_ℓ. */
+        ADDED,
+        /** The caller: y = x·W_ℓᵀ, b_ℓ to be added from {@link #biases()}. */
+        DEFERRED
+    }
+
+    /** Every layer's bias stacked [layers, n] (zeros for a layer without one), for callers that defer it. */
+    FloatArray biases();
+
+    /** One linear of {@link #addAll}: the prefix of its task names, its output y [m, n] and who adds its bias. */
+    record Use(DeviceLinear linear, String task, FloatArray y, Bias bias) {
+        public Use(DeviceLinear linear, String task, FloatArray y) {
+            this(linear, task, y, Bias.ADDED);
+        }
     }
 
     /**
@@ -55,7 +80,7 @@ public interface DeviceLinear {
     default void addSharingInput(TaskGraph graph, GridScheduler grids, FloatArray x, int m, IntArray layer,
                                  List<Use> uses) {
         for (Use u : uses) {
-            u.linear().addTo(graph, grids, u.task(), x, u.y(), m, layer);
+            u.linear().addTo(graph, grids, u.task(), x, u.y(), m, layer, u.bias());
         }
     }
 }

@@ -6,6 +6,7 @@ import chameleon.layers.dit.WanAttentionBlock;
 import chameleon.tensor.Linear;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.RowKernels;
+import chameleon.tornado.plan.DeviceLinear.Bias;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -309,6 +310,13 @@ public final class DitGraphs implements AutoCloseable {
         FloatArray mod = stacked(blocks, b -> b.modulation(), 6 * dim, 0f);   // [layers, 6, dim]
         FloatArray normQ = stacked(blocks, b -> b.selfAttn().normQ(), dim, 1f);
         FloatArray normK = stacked(blocks, b -> b.selfAttn().normK(), dim, 1f);
+        FloatArray normQk = new FloatArray(blocks.size() * 2 * dim);           // [layers, 2, dim]: norm_q, norm_k
+        for (int l = 0; l < blocks.size(); l++) {
+            for (int c = 0; c < dim; c++) {
+                normQk.set((2 * l) * dim + c, normQ.get(l * dim + c));
+                normQk.set((2 * l + 1) * dim + c, normK.get(l * dim + c));
+            }
+        }
         FloatArray crossNormQ = stacked(blocks, b -> b.crossAttn().normQ(), dim, 1f);
         FloatArray norm3W = stacked(blocks, WanAttentionBlock::norm3Weight, dim, 1f);
         FloatArray norm3B = stacked(blocks, WanAttentionBlock::norm3Bias, dim, 0f);
@@ -321,15 +329,22 @@ public final class DitGraphs implements AutoCloseable {
                 .consumeFromDevice(inputName, x, e0, eHead, cos, sin, crossK, crossV)
                 .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, mod, normQ, normK, crossNormQ,
-                        norm3W, norm3B, h, qs, ks, vs, att, proj, u, roll);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, mod, normQk, crossNormQ,
+                        norm3W, norm3B, h, qs, ks, vs, att, proj, u, roll)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, o.biases(), co.biases(), ffnIn.biases(),
+                        ffnOut.biases());
+        if (qkNorm) {
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, q.biases(), k.biases(), v.biases());
+        }
         // self-attention input: LN(x)·(1 + scale₁) + shift₁
         NormTasks.layerNormModulate(g, grids, "norm1", x, mod, blockParams, 6 * dim, e0, 6, 0, 1, h, rows, dim, tpf, eps);
         // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v: one read of h for the three
-        // (the raw q and k go through att and proj, free until the attention and o write them)
+        // (the raw q and k go through att and proj, free until the attention and o write them). With qk-norm the three
+        // biases are added by the fused norm/RoPE/store task, which reads q, k and v anyway.
         FloatArray rawQ = qkNorm ? att : qs, rawK = qkNorm ? proj : ks;
-        DeviceLinear.addAll(g, grids, h, rows, blockParams, List.of(new DeviceLinear.Use(q, "q", rawQ),
-                new DeviceLinear.Use(k, "k", rawK), new DeviceLinear.Use(v, "v", vs)));
+        Bias qkvBias = qkNorm ? Bias.DEFERRED : Bias.ADDED;
+        DeviceLinear.addAll(g, grids, h, rows, blockParams, List.of(new DeviceLinear.Use(q, "q", rawQ, qkvBias),
+                new DeviceLinear.Use(k, "k", rawK, qkvBias), new DeviceLinear.Use(v, "v", vs, qkvBias)));
         // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
         g.task("roll_k_out", RowKernels::moveRows, kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
                 .task("roll_k_in", RowKernels::moveRows, roll, kCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)
@@ -337,16 +352,18 @@ public final class DitGraphs implements AutoCloseable {
                 .task("roll_v_in", RowKernels::moveRows, roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap);
         if (qkNorm) {
             // norm_q, norm_k, RoPE and the cache write in one pass over q, k and v
-            NormTasks.qkNormRopeStore(g, grids, "qk_norm_rope_store", rawQ, rawK, vs, normQ, normK, cos, sin, qs, kCache,
-                    vCache, blockParams, LAYER, ROW, ROWS, rows, dim, hd / 2, eps);
+            NormTasks.qkNormRopeStore(g, grids, "qk_norm_rope_store", rawQ, rawK, vs, q.biases(), k.biases(), v.biases(),
+                    normQk, cos, sin, qs, kCache, vCache, blockParams, LAYER, ROW, ROWS, rows, dim, hd / 2, eps);
         } else {
             g.task("rope_qk", RowKernels::ropeQk, qs, ks, cos, sin, rows, heads, hd / 2)
                     .task("write_k", RowKernels::moveRows, ks, kCache, blockParams, ZERO, ROW, ROWS, dim, rows)
                     .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
         }
         attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, cap, heads, hd, scale);
-        o.addTo(g, grids, "o", att, proj, rows, blockParams);
-        g.task("gate1", RowKernels::addGatedFrames, x, proj, mod, blockParams, 6 * dim, e0, 6, 2, rows, dim, tpf);
+        // the biases of o, cross_o, ffn.0 and ffn.2 are added by the task after each GEMM (gate, residual add, GELU)
+        o.addTo(g, grids, "o", att, proj, rows, blockParams, Bias.DEFERRED);
+        g.task("gate1", RowKernels::addGatedFrames, x, proj, o.biases(), mod, blockParams, 6 * dim, e0, 6, 2, rows, dim,
+                tpf);
         // x += CrossAttn(norm3(x), context)
         FloatArray crossIn = x;
         if (norm3) {
@@ -358,14 +375,15 @@ public final class DitGraphs implements AutoCloseable {
             NormTasks.rmsNorm(g, grids, "cross_q_norm", att, crossNormQ, blockParams, dim, qs, rows, dim, eps);
         }
         crossAttention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, t, heads, hd, scale);
-        co.addTo(g, grids, "cross_o", att, proj, rows, blockParams);
-        g.task("cross_add", RowKernels::add, x, proj, rows * dim);
+        co.addTo(g, grids, "cross_o", att, proj, rows, blockParams, Bias.DEFERRED);
+        g.task("cross_add", RowKernels::addBiased, x, proj, co.biases(), blockParams, rows, dim);
         // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
         NormTasks.layerNormModulate(g, grids, "norm2", x, mod, blockParams, 6 * dim, e0, 6, 3, 4, h, rows, dim, tpf, eps);
-        ffnIn.addTo(g, grids, "ffn0", h, u, rows, blockParams);
-        g.task("gelu", RowKernels::geluTanh, u, rows * ffn);
-        ffnOut.addTo(g, grids, "ffn2", u, proj, rows, blockParams);
-        g.task("gate2", RowKernels::addGatedFrames, x, proj, mod, blockParams, 6 * dim, e0, 6, 5, rows, dim, tpf)
+        ffnIn.addTo(g, grids, "ffn0", h, u, rows, blockParams, Bias.DEFERRED);
+        g.task("gelu", RowKernels::addBiasGelu, u, ffnIn.biases(), blockParams, rows, ffn);
+        ffnOut.addTo(g, grids, "ffn2", u, proj, rows, blockParams, Bias.DEFERRED);
+        g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), mod, blockParams, 6 * dim, e0, 6, 5, rows,
+                dim, tpf)
                 .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV, kCache, vCache);
         return g;
     }

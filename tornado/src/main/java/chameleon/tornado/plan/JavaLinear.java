@@ -114,8 +114,13 @@ public final class JavaLinear implements DeviceLinear {
     }
 
     @Override
+    public FloatArray biases() {
+        return stackedBias;
+    }
+
+    @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m,
-                      IntArray layer) {
+                      IntArray layer, Bias withBias) {
         if (m % GemmKernels.TILE != 0) {
             throw new IllegalArgumentException(task + ": " + m + " rows are not a multiple of " + GemmKernels.TILE);
         }
@@ -124,7 +129,9 @@ public final class JavaLinear implements DeviceLinear {
         int rowTiles = m / GemmKernels.TILE;
         int colTiles = (n + GemmKernels.TILE - 1) / GemmKernels.TILE;
         FloatArray bias = stackedBias;
-        if (layers > 1) {
+        if (withBias == Bias.DEFERRED) {
+            bias = new FloatArray(n); // zeros: the kernels' bias operand
+        } else if (layers > 1) {
             bias = new FloatArray(n);
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, stackedBias, bias)
                     .task(task + "_stage_bias", StageKernels::stageFloats, stackedBias, bias, layer, n);

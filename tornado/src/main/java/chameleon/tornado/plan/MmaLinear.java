@@ -65,6 +65,7 @@ public final class MmaLinear implements DeviceLinear {
     private final int layerInts;
     private final IntArray wt;
     private final FloatArray bias;
+    private FloatArray zeroBias;          // [layers, n] zeros, biases() without a bias
     private final double maxConversionError;
 
     public MmaLinear(Tensor weight, Tensor bias) {
@@ -216,13 +217,25 @@ public final class MmaLinear implements DeviceLinear {
     }
 
     /**
-     * Adds the tasks computing {@code y[0, m) = x[0, m)·W_ℓᵀ + b_ℓ}, ℓ = {@code layer[0]} at each execution.
+     * Adds the tasks computing {@code y[0, m) = x[0, m)·W_ℓᵀ (+ b_ℓ)}, ℓ = {@code layer[0]} at each execution.
      *
      * @param layer {ℓ, …}: uploaded by the graph every execution, or already on the device
      */
     @Override
-    public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer) {
-        addProduct(graph, grids, task, halfTiles(graph, task, x, m), y, m, layer);
+    public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer,
+                      Bias withBias) {
+        addProduct(graph, grids, task, halfTiles(graph, task, x, m), y, m, layer, withBias);
+    }
+
+    @Override
+    public FloatArray biases() {
+        if (bias != null) {
+            return bias;
+        }
+        if (zeroBias == null) {
+            zeroBias = new FloatArray(layers * n);
+        }
+        return zeroBias;
     }
 
     /** One x → fp16 tiles for all uses when every use is an MmaLinear of this block and k. */
@@ -235,7 +248,7 @@ public final class MmaLinear implements DeviceLinear {
         }
         HalfFloatArray xh = halfTiles(graph, uses.getFirst().task(), x, m);
         for (Use u : uses) {
-            ((MmaLinear) u.linear()).addProduct(graph, grids, u.task(), xh, u.y(), m, layer);
+            ((MmaLinear) u.linear()).addProduct(graph, grids, u.task(), xh, u.y(), m, layer, u.bias());
         }
     }
 
@@ -253,10 +266,11 @@ public final class MmaLinear implements DeviceLinear {
 
     /** The MMA GEMM of the tiles xh and its bias epilogue into y [m, n]. */
     private void addProduct(TaskGraph graph, GridScheduler grids, String task, HalfFloatArray xh, FloatArray y, int m,
-                            IntArray layer) {
+                            IntArray layer, Bias withBias) {
         // Device scratch (n not a multiple of the block width): the padded output.
         FloatArray out = nPad == n ? y : new FloatArray(m * nPad);
-        FloatArray b = bias != null ? bias : new FloatArray(layers * n);
+        boolean added = bias != null && withBias == Bias.ADDED;
+        FloatArray b = added ? bias : new FloatArray(layers * n);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, wt, b);
         if (out != y) {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, out);
@@ -275,7 +289,7 @@ public final class MmaLinear implements DeviceLinear {
         grids.addWorkerGrid(graph.getTaskGraphName() + "." + task + "Mma", grid);
         if (out != y) {
             graph.task(task + "Bias", MmaGemmKernels::unpadBias, out, b, layer, y, m, n, nPad);
-        } else if (bias != null) {
+        } else if (added) {
             graph.task(task + "Bias", RowKernels::addBias, y, b, layer, m, n);
         }
     }

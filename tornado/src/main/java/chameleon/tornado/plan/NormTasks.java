@@ -49,15 +49,16 @@ final class NormTasks {
     }
 
     /**
-     * qs = RoPE(RMSNorm(rawQ)·normQ[ℓ]); RoPE(RMSNorm(rawK)·normK[ℓ]) and v into the caches at row plan[rowAt]
-     * ({@link RowKernels#qkNormRopeStore}); all [rows, n], pairs = headDim / 2.
+     * qs = RoPE(RMSNorm(rawQ + bq[ℓ])·normQk[ℓ, 0]); RoPE(RMSNorm(rawK + bk[ℓ])·normQk[ℓ, 1]) and v + bv[ℓ] into the
+     * caches at row plan[rowAt] ({@link RowKernels#qkNormRopeStore}); all [rows, n], pairs = headDim / 2.
      */
     static TaskGraph qkNormRopeStore(TaskGraph g, GridScheduler grids, String task, FloatArray rawQ, FloatArray rawK,
-                                     FloatArray v, FloatArray normQ, FloatArray normK, FloatArray cos, FloatArray sin,
-                                     FloatArray qs, FloatArray kCache, FloatArray vCache, IntArray plan, int layerAt,
-                                     int rowAt, int rowsAt, int rows, int n, int pairs, float eps) {
-        g.task(task, RowKernels::qkNormRopeStore, new KernelContext(), rawQ, rawK, v, normQ, normK, cos, sin, qs, kCache,
-                vCache, plan, layerAt, rowAt, rowsAt, n, pairs, eps);
+                                     FloatArray v, FloatArray bq, FloatArray bk, FloatArray bv, FloatArray normQk,
+                                     FloatArray cos, FloatArray sin, FloatArray qs, FloatArray kCache,
+                                     FloatArray vCache, IntArray plan, int layerAt, int rowAt, int rowsAt, int rows, int n,
+                                     int pairs, float eps) {
+        g.task(task, RowKernels::qkNormRopeStore, new KernelContext(), rawQ, rawK, v, bq, bk, bv, normQk, cos, sin, qs,
+                kCache, vCache, plan, layerAt, rowAt, rowsAt, n, pairs, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }

@@ -354,8 +354,18 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
         int n = cols(x), m = (int) (x.numel() / n);
         OpPlans.LayerNorm p = plan("ln:" + m + ":" + n + ":" + eps, () -> OpPlans.LayerNorm.create(m, n, eps));
         HostCopy.put(x, p.x());
-        fill(weight, p.w(), n, 1f);
-        fill(bias, p.b(), n, 0f);
+        float[] affine = new float[2 * n]; // (bias, weight)
+        if (bias != null) {
+            requireSize(bias, n, "norm parameter");
+            System.arraycopy(bias.toFloatArray(), 0, affine, 0, n);
+        }
+        if (weight != null) {
+            requireSize(weight, n, "norm parameter");
+            System.arraycopy(weight.toFloatArray(), 0, affine, n, n);
+        } else {
+            java.util.Arrays.fill(affine, n, 2 * n, 1f);
+        }
+        HostCopy.put(affine, p.affine());
         p.plan().run();
         Tensor y = Tensor.zeros(x.shape().dims());
         HostCopy.get(p.y(), y);

@@ -16,71 +16,29 @@ public final class RowKernels {
     private RowKernels() {
     }
 
-    /** Threads of the work group that normalises one row ({@link #layerNorm}, {@link #rmsNorm}; written as 256 there). */
+    /** Threads of the work group that normalises one row ({@link #layerNorm}, {@link #rmsNorm}, {@link #qkNormRopeStore}; written as 256 there). */
     public static final int NORM_THREADS = 256;
 
     /**
-     * y[r] = (x[r] − mean)·rsqrt(var + eps)·w[ℓ] + b[ℓ], ℓ = layer[0] of the stacked affine [layers, n] (the DiT's
-     * block graph picks its layer at run time; {@code layerSize} 0 reads the one [n] affine whatever layer holds);
-     * pass w = 1, b = 0 for no affine. A KernelContext kernel: one
-     * work group of {@link #NORM_THREADS} threads a row (global size rows·NORM_THREADS), strided coalesced
-     * reads and a tree sum in local memory for the mean, then for the variance of the centred values. A
-     * thread per row would issue its 3n loads one after another and leave the GPU idle.
+     * y[r] = LayerNorm(x[r])·(one + scale) + shift over rows of n, with shift = table[ℓ, shift] + e[f, shift] and
+     * scale = table[ℓ, scale] + e[f, scale], f = r / rowsPerFrame, ℓ = layer[0] ({@code tableSize} 0: a table of one
+     * layer; {@code eChunks} 1: the same e[f] for both). Two uses, one kernel:
+     * <ul>
+     *   <li>{@code one} = 1: the adaLN input of MODEL.md §2.3, LayerNorm without affine then the modulation of the
+     *       table {@code modulation} [layers, 6, n] and the time projection e [frames, 6, n] (the head: [2, n] and
+     *       [frames, n]), in one pass;</li>
+     *   <li>{@code one} = 0: the affine LayerNorm, table [layers, 2, n] = (bias, weight), e zeros [n] with
+     *       rowsPerFrame = rows.</li>
+     * </ul>
+     * A KernelContext kernel: one work group of {@link #NORM_THREADS} threads a row (global size rows·NORM_THREADS),
+     * strided coalesced reads and a tree sum in local memory for the mean, then for the variance of the centred
+     * values. A thread per row would issue its 3n loads one after another and leave the GPU idle.
      */
-    public static void layerNorm(KernelContext ctx, FloatArray x, FloatArray w, FloatArray b, IntArray layer,
-                                 int layerSize, FloatArray y, int n, float eps) {
+    public static void layerNorm(KernelContext ctx, FloatArray x, FloatArray table, IntArray layer, int tableSize,
+                                 FloatArray e, int eChunks, int shift, int scale, float one, FloatArray y, int n,
+                                 int rowsPerFrame, float eps) {
         // (The tree sums are written out in each kernel: a local array passed to a helper method compiles to
         // an invalid address on TornadoVM's CUDA backend.)
-        int o = ctx.groupIdx * n;
-        int tid = ctx.localIdx;
-        float[] part = ctx.allocateFloatLocalArray(256);
-        float s = 0f;
-        for (int c = tid; c < n; c += 256) {
-            s += x.get(o + c);
-        }
-        part[tid] = s;
-        ctx.localBarrier();
-        for (int stride = 128; stride > 0; stride /= 2) {
-            if (tid < stride) {
-                part[tid] += part[tid + stride];
-            }
-            ctx.localBarrier();
-        }
-        float mean = part[0] / n;
-        ctx.localBarrier();
-        float ss = 0f;
-        for (int c = tid; c < n; c += 256) {
-            float t = x.get(o + c) - mean;
-            ss += t * t;
-        }
-        part[tid] = ss;
-        ctx.localBarrier();
-        for (int stride = 128; stride > 0; stride /= 2) {
-            if (tid < stride) {
-                part[tid] += part[tid + stride];
-            }
-            ctx.localBarrier();
-        }
-        float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
-        int p = layer.get(0) * layerSize;
-        for (int c = tid; c < n; c += 256) {
-            y.set(o + c, (x.get(o + c) - mean) * inv * w.get(p + c) + b.get(p + c));
-        }
-    }
-
-    /**
-     * The adaLN input of MODEL.md §2.3 in one pass: y[r] = LayerNorm(x[r])·(1 + scale) + shift (no affine), with
-     * shift = table[ℓ, shift] + e[f, shift] and scale likewise, f = r / rowsPerFrame, ℓ = layer[0] ({@code tableSize} 0:
-     * a table of one layer; {@code eChunks} 1: the same e[f] for both chunks, the head's). Replaces
-     * {@link #layerNorm} then an in-place modulation: one write of y instead of a write, a read and a write.
-     * Work group per row, as {@link #layerNorm}.
-     *
-     * @param table [layers, chunks, n] learned modulation
-     * @param e     [frames, eChunks, n] time projection per frame
-     */
-    public static void layerNormModulate(KernelContext ctx, FloatArray x, FloatArray table, IntArray layer, int tableSize,
-                                         FloatArray e, int eChunks, int shift, int scale, FloatArray y, int n,
-                                         int rowsPerFrame, float eps) {
         int r = ctx.groupIdx;
         int o = r * n;
         int tid = ctx.localIdx;
@@ -120,7 +78,7 @@ public final class RowKernels {
         for (int c = tid; c < n; c += 256) {
             float sh = table.get(t + shift * n + c) + e.get(eShift + c);
             float sc = table.get(t + scale * n + c) + e.get(eScale + c);
-            y.set(o + c, (x.get(o + c) - mean) * inv * (1f + sc) + sh);
+            y.set(o + c, (x.get(o + c) - mean) * inv * (one + sc) + sh);
         }
     }
 
@@ -332,7 +290,7 @@ public final class RowKernels {
     /**
      * In place: x[r, c] += (y[r, c] + b[ℓ, c])·(table[ℓ, gate, c] + e[f, gate, c]), f = r / rowsPerFrame (the adaLN gates
      * of a projection whose bias b [layers, n] was deferred); table
-     * [layers, chunks, n] and tableSize (chunks·n) as in {@link #layerNormModulate}.
+     * [layers, chunks, n] and tableSize (chunks·n) as in {@link #layerNorm}.
      */
     public static void addGatedFrames(FloatArray x, FloatArray y, FloatArray b, FloatArray table, IntArray layer,
                                       int tableSize, FloatArray e, int eChunks, int gate, int m, int n, int rowsPerFrame) {

@@ -10,19 +10,21 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * Adds the row-norm kernels ({@link RowKernels#layerNorm}, {@link RowKernels#rmsNorm} and the fused
- * {@link RowKernels#layerNormModulate}, {@link RowKernels#qkNormRopeStore}) with their work-group-per-row grid.
+ * {@link RowKernels#qkNormRopeStore}) with their work-group-per-row grid.
  */
 final class NormTasks {
     private NormTasks() {
     }
 
     /**
-     * y [rows, n] = LayerNorm(x)·w[ℓ] + b[ℓ], ℓ = layer[0] of the affine of every layer stacked [layers, n]
-     * ({@code layerSize} n), or one affine [n] ({@code layerSize} 0).
+     * y [rows, n] = LayerNorm(x)·w[ℓ] + b[ℓ], ℓ = layer[0], of the affine of every layer stacked [layers, 2, n] = (bias,
+     * weight) ({@code affineSize} 2n), or one [2, n] ({@code affineSize} 0); {@code zeros} [n] ({@link RowKernels#layerNorm}
+     * with one = 0).
      */
-    static TaskGraph layerNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray w, FloatArray b,
-                               IntArray layer, int layerSize, FloatArray y, int rows, int n, float eps) {
-        g.task(task, RowKernels::layerNorm, new KernelContext(), x, w, b, layer, layerSize, y, n, eps);
+    static TaskGraph layerNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray affine,
+                               IntArray layer, int affineSize, FloatArray zeros, FloatArray y, int rows, int n, float eps) {
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, affine, layer, affineSize, zeros, 1, 0, 1, 0f, y, n,
+                rows, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }
@@ -37,13 +39,13 @@ final class NormTasks {
 
     /**
      * y [rows, n] = LayerNorm(x)·(1 + scale) + shift, the adaLN chunks {@code shift} and {@code scale} of table[ℓ] + e[f]
-     * ({@link RowKernels#layerNormModulate}).
+     * ({@link RowKernels#layerNorm} with one = 1).
      */
     static TaskGraph layerNormModulate(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray table,
                                        IntArray layer, int tableSize, FloatArray e, int eChunks, int shift, int scale,
                                        FloatArray y, int rows, int n, int rowsPerFrame, float eps) {
-        g.task(task, RowKernels::layerNormModulate, new KernelContext(), x, table, layer, tableSize, e, eChunks, shift,
-                scale, y, n, rowsPerFrame, eps);
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, table, layer, tableSize, e, eChunks, shift, scale, 1f,
+                y, n, rowsPerFrame, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }

@@ -2,6 +2,7 @@ package chameleon.tornado.plan;
 
 import chameleon.tornado.kernels.AttentionKernels;
 import chameleon.tornado.kernels.RowKernels;
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
@@ -22,17 +23,19 @@ public final class OpPlans {
         return new TaskGraph(Plan.uniqueName(prefix));
     }
 
-    /** LayerNorm over rows of x [m, n] with affine w, b (ones/zeros for none). */
-    public record LayerNorm(FloatArray x, FloatArray w, FloatArray b, FloatArray y, Plan plan) {
+    /** LayerNorm over rows of x [m, n] with the affine [2, n] = (bias, weight) (zeros, ones for none). */
+    public record LayerNorm(FloatArray x, FloatArray affine, FloatArray y, Plan plan) {
         public static LayerNorm create(int m, int n, float eps) {
-            FloatArray x = new FloatArray(m * n), w = new FloatArray(n), b = new FloatArray(n), y = new FloatArray(m * n);
-            IntArray layer0 = new IntArray(1); // one affine: layerSize 0
+            FloatArray x = new FloatArray(m * n), affine = new FloatArray(2 * n), y = new FloatArray(m * n);
+            FloatArray zeros = new FloatArray(n);
+            zeros.init(0f);
+            IntArray layer0 = new IntArray(1); // one affine: affineSize 0
             TaskGraph g = graph("layerNorm")
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, layer0)
-                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w, b)
-                    .task("layerNorm", RowKernels::layerNorm, new KernelContext(), x, w, b, layer0, 0, y, n, eps)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, layer0, zeros)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, affine);
+            NormTasks.layerNorm(g, new GridScheduler(), "layerNorm", x, affine, layer0, 0, zeros, y, m, n, eps)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
-            return new LayerNorm(x, w, b, y, Plan.of(g, "layerNorm", NormTasks.grid(m)));
+            return new LayerNorm(x, affine, y, Plan.of(g, "layerNorm", NormTasks.grid(m)));
         }
     }
 

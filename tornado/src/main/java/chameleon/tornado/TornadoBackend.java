@@ -61,6 +61,12 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
         if (System.getProperty("tornado.tvm.maxbytecodesize") == null) {
             System.setProperty("tornado.tvm.maxbytecodesize", "262144");
         }
+        // TornadoVM's interpreter fills (tasks + 1) × tornado.max.events ints with -1 before every graph execution;
+        // its default 32 768 costs ~6 MiB of memset a DiT block execution (tornado/README.md, "Launch flags"). Read
+        // when TornadoVM's options class initialises: set here for embedders, on the command line by our launchers.
+        if (System.getProperty("tornado.max.events") == null) {
+            System.setProperty("tornado.max.events", "1024");
+        }
     }
 
     private final CpuBackend cpu = new CpuBackend();

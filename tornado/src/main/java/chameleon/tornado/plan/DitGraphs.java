@@ -541,7 +541,7 @@ public final class DitGraphs implements AutoCloseable {
             g[1]++;
             g[2] += r.getProfilerResult().getTotalBytesCopyIn() + r.getProfilerResult().getTotalBytesCopyOut();
             g[3] += r.getProfilerResult().getDataTransfersTime();
-            taskNanos.record(r);
+            taskNanos.record(name, r);
         }
         return r;
     }

@@ -137,7 +137,7 @@ final class GraphChain implements AutoCloseable {
         for (int i = 1; i <= graphs; i++) {
             r = plan.withGraph(i).execute();
             if (profiling) {
-                times.record(r);
+                times.record(Integer.toString(i), r);
             }
         }
         r.transferToHost(output);

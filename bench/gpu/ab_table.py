@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The table of an A/B run folder written by run-ab.sh: for each variant every run's GpuBench figures (the RESULT
 JSON line of ab-VARIANT-ROUND.log), their medians and B / A. Writes ab.json beside the logs, prints the table.
-Exit status 1 when a variant has no run that printed a RESULT line.
+Exit status 1 when a variant has no run that printed a RESULT line. AB_APP_A / AB_APP_B (set by run-ab.sh's caller)
+name the jars a variant ran with.
 
 usage: ab_table.py RUN_DIR A_OPTS B_OPTS
 """
@@ -37,9 +38,10 @@ def collect(run_dir):
     return runs
 
 
-def table(run_dir, a_opts, b_opts):
+def table(run_dir, a_opts, b_opts, apps=None):
     runs = collect(run_dir)
-    out = {"variants": {"A": a_opts, "B": b_opts}, "figures": {}}
+    apps = apps or {}
+    out = {"variants": {"A": a_opts, "B": b_opts}, "jars": {v: apps.get(v) for v in ("A", "B")}, "figures": {}}
     for key, _, _, _ in FIGURES:
         fig = {}
         for v in ("A", "B"):
@@ -55,10 +57,15 @@ def table(run_dir, a_opts, b_opts):
     return out
 
 
+def variant_label(t, v):
+    label = t["variants"][v] or "(common options only)"
+    return label + (f", jars of {t['jars'][v]}" if t["jars"].get(v) else "")
+
+
 def render(t):
     lines = [f"A/B on {t['device'] or '(no run succeeded)'}",
-             f"  A: {t['variants']['A'] or '(common options only)'}",
-             f"  B: {t['variants']['B'] or '(common options only)'}",
+             f"  A: {variant_label(t, 'A')}",
+             f"  B: {variant_label(t, 'B')}",
              f"  {'figure':<30} {'A runs':>24} {'B runs':>24} {'A median':>10} {'B median':>10} {'B / A':>7}"]
     for key, label, scale, unit in FIGURES:
         f = t["figures"][key]
@@ -81,7 +88,8 @@ def main(argv):
     if len(argv) != 4:
         sys.exit("usage: ab_table.py RUN_DIR A_OPTS B_OPTS")
     run_dir = argv[1]
-    t = table(run_dir, argv[2], argv[3])
+    apps = {v: os.environ.get("AB_APP_" + v) or None for v in ("A", "B")}
+    t = table(run_dir, argv[2], argv[3], apps)
     with open(os.path.join(run_dir, "ab.json"), "w") as f:
         json.dump(t, f, indent=1)
     print(render(t))

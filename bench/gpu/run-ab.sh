@@ -7,6 +7,9 @@
 # e.g. TornadoVM's default tornado.max.events against the launcher's 1024 (a later -D wins), vendor mode:
 #   CHAMELEON_JAVA_OPTS="-Dtornado.device.memory=70GB -Xmx48g -Dchameleon.tornado.kernels=vendor" \
 #     BUNDLE=.bundle-cuda bench/gpu/run-ab.sh $OUT "-Dtornado.max.events=32768" ""
+# Two builds instead of two option sets: AB_APP_A / AB_APP_B name a folder of chameleon jars that goes ahead of the
+# bundle's on that variant's class path (run-on-device.sh's CHAMELEON_APP), e.g. an older bundle's:
+#   mkdir old && xz -dc OLD/payload.tar.xz | tar -x -C old --wildcards 'app/chameleon-*'; AB_APP_A=old/app ... "" ""
 # env: ROUNDS (2), BUNDLE (.bundle), CHAMELEON_JAVA_OPTS (common to both, default -Dtornado.device.memory=70GB
 # -Xmx48g), AB_TIMEOUT (seconds a run, 130), AB_RUNNER (the command a run executes, default
 # "$BUNDLE/run-on-device.sh chameleon.tornado.GpuBench"). Writes OUT_DIR/ab.txt, ab.json and ab-parts.tar.gz (the
@@ -24,8 +27,11 @@ rounds="${ROUNDS:-2}"
 read -r -a runner <<< "${AB_RUNNER:-$bundle/run-on-device.sh chameleon.tornado.GpuBench}"
 
 run() { # variant round opts
-  echo "== $(date -u +%FT%TZ) variant $1 round $2: $3" | tee -a "$out/timeline.txt"
-  CHAMELEON_JAVA_OPTS="$common $3" timeout "${AB_TIMEOUT:-130}" "${runner[@]}" "${args[@]}" > "$out/ab-$1-$2.log" 2>&1
+  local app_var="AB_APP_$1"
+  local app="${!app_var:-}"
+  echo "== $(date -u +%FT%TZ) variant $1 round $2: $3${app:+ (jars of $app)}" | tee -a "$out/timeline.txt"
+  CHAMELEON_APP="$app" CHAMELEON_JAVA_OPTS="$common $3" timeout "${AB_TIMEOUT:-130}" "${runner[@]}" "${args[@]}" \
+    > "$out/ab-$1-$2.log" 2>&1
   echo "rc=$?" >> "$out/ab-$1-$2.log"
 }
 for ((r = 1; r <= rounds; r++)); do

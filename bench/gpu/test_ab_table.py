@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Prints GpuBench's RESULT line: 0.2 s a full-window forward, 0.15 s with -Dfast; records the call order.
 STUB = """#!/usr/bin/env bash
-echo "$CHAMELEON_JAVA_OPTS" >> "$STUB_CALLS"
+echo "$CHAMELEON_JAVA_OPTS${CHAMELEON_APP:+ | jars $CHAMELEON_APP}" >> "$STUB_CALLS"
 case "$CHAMELEON_JAVA_OPTS" in *-Dbroken*) echo "Exception"; exit 1 ;; esac
 n=$(wc -l < "$STUB_CALLS")
 case "$CHAMELEON_JAVA_OPTS" in *-Dfast*) full=0.15 ;; *) full=0.2$n ;; esac
@@ -23,7 +23,7 @@ echo "RESULT {\\"device\\": \\"stub GPU\\", \\"full_window_median_s\\": $full, \
 
 
 class AbTest(unittest.TestCase):
-    def run_ab(self, a_opts, b_opts, rounds=2):
+    def run_ab(self, a_opts, b_opts, rounds=2, **env_extra):
         d = tempfile.mkdtemp()
         stub = os.path.join(d, "stub.sh")
         with open(stub, "w") as f:
@@ -31,7 +31,7 @@ class AbTest(unittest.TestCase):
         os.chmod(stub, 0o755)
         out = os.path.join(d, "out")
         env = dict(os.environ, AB_RUNNER=stub, STUB_CALLS=os.path.join(d, "calls"), ROUNDS=str(rounds),
-                   CHAMELEON_JAVA_OPTS="-Dcommon")
+                   CHAMELEON_JAVA_OPTS="-Dcommon", **env_extra)
         p = subprocess.run(["bash", os.path.join(HERE, "run-ab.sh"), out, a_opts, b_opts, "--iters", "1"], env=env,
                            capture_output=True, text=True)
         with open(os.path.join(d, "calls")) as f:
@@ -58,6 +58,14 @@ class AbTest(unittest.TestCase):
                              ["ab-A-1.log", "ab-A-2.log", "ab-B-1.log", "ab-B-2.log", "timeline.txt"])
             self.assertIn("--iters 1", tar.extractfile("ab-B-1.log").read().decode())  # GpuBench's arguments reach it
         self.assertEqual(sorted(os.listdir(out)), ["ab-parts.tar.gz", "ab.json", "ab.txt"])
+
+    def test_a_variant_runs_with_its_own_jars(self):
+        p, calls, out = self.run_ab("", "", rounds=1, AB_APP_B="/builds/new/app")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(calls, ["-Dcommon", "-Dcommon  | jars /builds/new/app"])  # A: the bundle's jars only
+        self.assertIn("B: (common options only), jars of /builds/new/app", p.stdout)
+        with open(os.path.join(out, "ab.json")) as f:
+            self.assertEqual(json.load(f)["jars"], {"A": None, "B": "/builds/new/app"})
 
     def test_a_variant_without_any_result_fails(self):
         p, calls, out = self.run_ab("-Dbroken", "", rounds=1)

@@ -360,18 +360,8 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
         int n = cols(x), m = (int) (x.numel() / n);
         OpPlans.LayerNorm p = plan("ln:" + m + ":" + n + ":" + eps, () -> OpPlans.LayerNorm.create(m, n, eps));
         HostCopy.put(x, p.x());
-        float[] affine = new float[2 * n]; // (bias, weight)
-        if (bias != null) {
-            requireSize(bias, n, "norm parameter");
-            System.arraycopy(bias.toFloatArray(), 0, affine, 0, n);
-        }
-        if (weight != null) {
-            requireSize(weight, n, "norm parameter");
-            System.arraycopy(weight.toFloatArray(), 0, affine, n, n);
-        } else {
-            java.util.Arrays.fill(affine, n, 2 * n, 1f);
-        }
-        HostCopy.put(affine, p.affine());
+        fill(bias, p.affine(), 0, n, 0f);   // affine [2, n] = (bias, weight)
+        fill(weight, p.affine(), n, n, 1f);
         p.plan().run();
         Tensor y = Tensor.zeros(x.shape().dims());
         HostCopy.get(p.y(), y);
@@ -383,7 +373,7 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
         int n = cols(x), m = (int) (x.numel() / n);
         OpPlans.RmsNorm p = plan("rms:" + m + ":" + n + ":" + eps, () -> OpPlans.RmsNorm.create(m, n, eps));
         HostCopy.put(x, p.x());
-        fill(weight, p.w(), n, 1f);
+        fill(weight, p.w(), 0, n, 1f);
         p.plan().run();
         Tensor y = Tensor.zeros(x.shape().dims());
         HostCopy.get(p.y(), y);
@@ -660,8 +650,8 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
         int cap = VolumePlans.capacity(x.numel()), cCap = VolumePlans.capacity(c);
         VolumePlans.ChannelAffine p = plan("caff:" + cap + ":" + cCap, () -> VolumePlans.ChannelAffine.create(cap, cCap));
         HostCopy.put(requireHeap(x, "channelAffine"), p.x());
-        fill(scale, p.scale(), c, 1f);
-        fill(shift, p.shift(), c, 0f);
+        fill(scale, p.scale(), 0, c, 1f);
+        fill(shift, p.shift(), 0, c, 0f);
         setInts(p.p(), c, size);
         p.plan().run();
         HostCopy.get(p.x(), x);
@@ -863,12 +853,16 @@ public final class TornadoBackend implements Backend, ResidentDitSource, Residen
         };
     }
 
-    private static void fill(Tensor t, uk.ac.manchester.tornado.api.types.arrays.FloatArray a, int n, float value) {
+    /** a[at, at + n) ← the n values of t (a norm parameter), or {@code value} where t is null. */
+    private static void fill(Tensor t, uk.ac.manchester.tornado.api.types.arrays.FloatArray a, int at, int n,
+                             float value) {
         if (t == null) {
-            a.init(value);
+            for (int i = 0; i < n; i++) {
+                a.set(at + i, value);
+            }
         } else {
             requireSize(t, n, "norm parameter");
-            HostCopy.put(t, a);
+            HostCopy.put(t, a, at);
         }
     }
 

@@ -14,15 +14,21 @@ public final class HostCopy {
 
     /** The first {@code t.numel()} elements of {@code a} ← t widened to fp32. */
     public static void put(Tensor t, FloatArray a) {
+        put(t, a, 0);
+    }
+
+    /** Elements [at, at + t.numel()) of {@code a} ← t widened to fp32. */
+    public static void put(Tensor t, FloatArray a, long at) {
         long n = t.numel();
-        if (n > a.getSize()) {
-            throw new IllegalArgumentException(t + " does not fit a device buffer of " + a.getSize() + " floats");
+        if (at + n > a.getSize()) {
+            throw new IllegalArgumentException(t + " does not fit a device buffer of " + a.getSize() + " floats"
+                    + (at > 0 ? " from element " + at : ""));
         }
         if (t.dtype() == DType.F32) {
-            MemorySegment.copy(t.segment(), 0, a.getSegment(), 0, n * Float.BYTES);
+            MemorySegment.copy(t.segment(), 0, a.getSegment(), at * Float.BYTES, n * Float.BYTES);
         } else {
             float[] tmp = t.toFloatArray();
-            MemorySegment.copy(tmp, 0, a.getSegment(), ValueLayout.JAVA_FLOAT, 0, tmp.length);
+            MemorySegment.copy(tmp, 0, a.getSegment(), ValueLayout.JAVA_FLOAT, at * Float.BYTES, tmp.length);
         }
     }
 

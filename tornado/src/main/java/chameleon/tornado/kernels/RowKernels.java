@@ -156,17 +156,20 @@ public final class RowKernels {
     }
 
     /**
-     * y[r] = x[r]·rsqrt(mean(x[r]²) + eps)·w[ℓ], ℓ = layer[0] of the stacked weights [layers, n] ({@code layerSize} 0:
-     * one [n] weight); pass w = 1 for none. Work group per row, as {@link #layerNorm}.
+     * y[r] = u·rsqrt(mean(u²) + eps)·w[ℓ] with u = x[r] + b[ℓ], ℓ = layer[0] of the stacked weights and biases [layers,
+     * n] ({@code layerSize} 0: one [n] each); pass w = 1 and b = 0 for none. The bias is that of the projection whose
+     * output is normalised (norm_q after q, norm_k after k), added here instead of in a pass of its own. Work group per
+     * row, as {@link #layerNorm}.
      */
-    public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray w, IntArray layer, int layerSize, FloatArray y,
-                               int n, float eps) {
+    public static void rmsNorm(KernelContext ctx, FloatArray x, FloatArray b, FloatArray w, IntArray layer,
+                               int layerSize, FloatArray y, int n, float eps) {
         int o = ctx.groupIdx * n;
         int tid = ctx.localIdx;
+        int p = layer.get(0) * layerSize;
         float[] part = ctx.allocateFloatLocalArray(256);
         float ss = 0f;
         for (int c = tid; c < n; c += 256) {
-            float v = x.get(o + c);
+            float v = x.get(o + c) + b.get(p + c);
             ss += v * v;
         }
         part[tid] = ss;
@@ -178,9 +181,8 @@ public final class RowKernels {
             ctx.localBarrier();
         }
         float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
-        int p = layer.get(0) * layerSize;
         for (int c = tid; c < n; c += 256) {
-            y.set(o + c, x.get(o + c) * inv * w.get(p + c));
+            y.set(o + c, (x.get(o + c) + b.get(p + c)) * inv * w.get(p + c));
         }
     }
 

@@ -1,8 +1,10 @@
 package chameleon.tornado.plan;
 
+import chameleon.tornado.kernels.RowKernels;
 import java.util.List;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -82,5 +84,28 @@ public interface DeviceLinear {
         for (Use u : uses) {
             u.linear().addTo(graph, grids, u.task(), x, u.y(), m, layer, u.bias());
         }
+    }
+
+    /**
+     * The FFN's two products and the activation between them (MODEL.md §2.3, {@code ffn.2(GELU_tanh(ffn.0(x)))}):
+     * y = GELU_tanh(x·W_ℓᵀ + b_ℓ)·Wnext_ℓᵀ, next's bias left to the caller ({@link Bias#DEFERRED}). By default this
+     * linear into a device scratch u [m, n] F32 with its bias deferred, {@code task + "_gelu"} adding the bias and the
+     * activation in place ({@link RowKernels#addBiasGelu}), then {@code next} on u. cuBLAS fuses bias and activation
+     * into the product's epilogue and hands {@code next} the F16 rows it reads anyway.
+     *
+     * @param x [m, k] F32 on the device
+     * @param y [m, next.outFeatures()] F32, written on the device
+     */
+    default void addGeluThen(TaskGraph graph, GridScheduler grids, String task, DeviceLinear next, String nextTask,
+                             FloatArray x, FloatArray y, int m, IntArray layer) {
+        if (next.inFeatures() != outFeatures()) {
+            throw new IllegalArgumentException(task + " gives " + outFeatures() + " features, " + nextTask + " takes "
+                    + next.inFeatures());
+        }
+        FloatArray u = new FloatArray(m * outFeatures());                     // [m, n]
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, u, biases());
+        addTo(graph, grids, task, x, u, m, layer, Bias.DEFERRED);
+        graph.task(task + "_gelu", RowKernels::addBiasGelu, u, biases(), layer, m, outFeatures());
+        next.addTo(graph, grids, nextTask, u, y, m, layer, Bias.DEFERRED);
     }
 }

@@ -247,10 +247,12 @@ public final class DitGraphs implements AutoCloseable {
                 .consumeFromDevice(contextName, prompt)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, contextParams)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, crossK, crossV, projected, normed, normK);
-        kProj.addTo(g, grids, "k", prompt, projected, contextRows, contextParams);
+        // with norm_k, k's bias is added by the norm
+        kProj.addTo(g, grids, "k", prompt, projected, contextRows, contextParams, norm ? Bias.DEFERRED : Bias.ADDED);
         if (norm) {
-            NormTasks.rmsNorm(g, grids, "norm_k", projected, normK, contextParams, dim, normed, contextRows, dim,
-                            eps(blocks))
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, kProj.biases());
+            NormTasks.rmsNorm(g, grids, "norm_k", projected, kProj.biases(), normK, contextParams, dim, normed,
+                            contextRows, dim, eps(blocks))
                     .task("store_k", RowKernels::moveRows, normed, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
         } else {
             g.task("store_k", RowKernels::moveRows, projected, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
@@ -336,7 +338,6 @@ public final class DitGraphs implements AutoCloseable {
         zeros.init(0f);
         FloatArray h = new FloatArray(rows * dim), qs = new FloatArray(rows * dim), ks = new FloatArray(rows * dim),
                 vs = new FloatArray(rows * dim), att = new FloatArray(rows * dim), proj = new FloatArray(rows * dim);
-        FloatArray u = new FloatArray(rows * ffn);
         FloatArray roll = new FloatArray(cap * dim);
 
         TaskGraph g = new TaskGraph(blockName)
@@ -344,9 +345,8 @@ public final class DitGraphs implements AutoCloseable {
                 .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, mod, normQk, crossNormQ,
-                        norm3, zeros, h, qs, ks, vs, att, proj, u, roll)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, o.biases(), co.biases(), ffnIn.biases(),
-                        ffnOut.biases());
+                        norm3, zeros, h, qs, ks, vs, att, proj, roll)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, o.biases(), co.biases(), ffnOut.biases());
         if (qkNorm) {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, q.biases(), k.biases(), v.biases());
         }
@@ -374,7 +374,8 @@ public final class DitGraphs implements AutoCloseable {
                     .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
         }
         attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, cap, heads, hd, scale);
-        // the biases of o, cross_o, ffn.0 and ffn.2 are added by the task after each GEMM (gate, residual add, GELU)
+        // the biases of o, cross_o and ffn.2 are added by the task after each GEMM (gate, residual add); ffn.0's with
+        // the activation
         o.addTo(g, grids, "o", att, proj, rows, blockParams, Bias.DEFERRED);
         g.task("gate1", RowKernels::addGatedFrames, x, proj, o.biases(), mod, blockParams, 6 * dim, e0, 6, 2, rows, dim,
                 tpf);
@@ -384,18 +385,20 @@ public final class DitGraphs implements AutoCloseable {
             NormTasks.layerNorm(g, grids, "norm3", x, norm3, blockParams, 2 * dim, zeros, h, rows, dim, eps);
             crossIn = h;
         }
-        cq.addTo(g, grids, "cross_q", crossIn, crossNorm ? att : qs, rows, blockParams);
+        // with norm_q, cross_q's bias is added by the norm
+        cq.addTo(g, grids, "cross_q", crossIn, crossNorm ? att : qs, rows, blockParams,
+                crossNorm ? Bias.DEFERRED : Bias.ADDED);
         if (crossNorm) {
-            NormTasks.rmsNorm(g, grids, "cross_q_norm", att, crossNormQ, blockParams, dim, qs, rows, dim, eps);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, cq.biases());
+            NormTasks.rmsNorm(g, grids, "cross_q_norm", att, cq.biases(), crossNormQ, blockParams, dim, qs, rows, dim,
+                    eps);
         }
         crossAttention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, t, heads, hd, scale);
         co.addTo(g, grids, "cross_o", att, proj, rows, blockParams, Bias.DEFERRED);
         g.task("cross_add", RowKernels::addBiased, x, proj, co.biases(), blockParams, rows, dim);
         // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
         NormTasks.layerNormModulate(g, grids, "norm2", x, mod, blockParams, 6 * dim, e0, 6, 3, 4, h, rows, dim, tpf, eps);
-        ffnIn.addTo(g, grids, "ffn0", h, u, rows, blockParams, Bias.DEFERRED);
-        g.task("gelu", RowKernels::addBiasGelu, u, ffnIn.biases(), blockParams, rows, ffn);
-        ffnOut.addTo(g, grids, "ffn2", u, proj, rows, blockParams, Bias.DEFERRED);
+        ffnIn.addGeluThen(g, grids, "ffn0", ffnOut, "ffn2", h, proj, rows, blockParams);
         g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), mod, blockParams, 6 * dim, e0, 6, 5, rows,
                 dim, tpf)
                 .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV, kCache, vCache);

@@ -29,10 +29,13 @@ final class NormTasks {
         return g;
     }
 
-    /** y [rows, n] = RMSNorm(x)·w[ℓ]; w, layer and layerSize as in {@link #layerNorm}. */
-    static TaskGraph rmsNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray w, IntArray layer,
-                             int layerSize, FloatArray y, int rows, int n, float eps) {
-        g.task(task, RowKernels::rmsNorm, new KernelContext(), x, w, layer, layerSize, y, n, eps);
+    /**
+     * y [rows, n] = RMSNorm(x + b[ℓ])·w[ℓ] ({@link RowKernels#rmsNorm}); b and w [layers, n] with layerSize n, or [n]
+     * with layerSize 0.
+     */
+    static TaskGraph rmsNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray b, FloatArray w,
+                             IntArray layer, int layerSize, FloatArray y, int rows, int n, float eps) {
+        g.task(task, RowKernels::rmsNorm, new KernelContext(), x, b, w, layer, layerSize, y, n, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }

@@ -43,11 +43,13 @@ public final class OpPlans {
     public record RmsNorm(FloatArray x, FloatArray w, FloatArray y, Plan plan) {
         public static RmsNorm create(int m, int n, float eps) {
             FloatArray x = new FloatArray(m * n), w = new FloatArray(n), y = new FloatArray(m * n);
+            FloatArray zeros = new FloatArray(n);  // no bias
+            zeros.init(0f);
             IntArray layer0 = new IntArray(1); // one weight: layerSize 0
             TaskGraph g = graph("rmsNorm")
-                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, layer0)
+                    .transferToDevice(DataTransferMode.FIRST_EXECUTION, layer0, zeros)
                     .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w)
-                    .task("rmsNorm", RowKernels::rmsNorm, new KernelContext(), x, w, layer0, 0, y, n, eps)
+                    .task("rmsNorm", RowKernels::rmsNorm, new KernelContext(), x, zeros, w, layer0, 0, y, n, eps)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
             return new RmsNorm(x, w, y, Plan.of(g, "rmsNorm", NormTasks.grid(m)));
         }

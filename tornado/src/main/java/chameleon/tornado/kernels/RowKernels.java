@@ -332,26 +332,25 @@ public final class RowKernels {
         return 0.5f * u * (1f + TornadoMath.tanh(inner));
     }
 
-    /** Floats each thread of {@link #moveRows} copies (rows must be a multiple of it). */
-    public static final int MOVE_UNIT = 8;
+    /**
+     * Threads of every {@link #moveRows} call: a fixed grid, so that a call with nothing to move (most of them: the KV
+     * roll happens once per chunk) costs a launch rather than one idle thread for every float of the longest move
+     * (23 µs a call for a layer's cache on the H100).
+     */
+    public static final int MOVE_THREADS = 1 << 18;
 
     /**
-     * Row moves decided at run time: rows [plan[srcAt], +plan[countAt]) of src go to rows from
-     * plan[dstAt] of dst, {@code rowSize} floats a row; the grid covers {@code maxRows} rows, {@link #MOVE_UNIT}
-     * floats a thread, and idles past the count (most calls move nothing: the roll happens once per chunk).
-     * Source and destination must not overlap (stage through a scratch buffer).
+     * Row moves decided at run time: rows [plan[srcAt], +plan[countAt]) of src go to rows from plan[dstAt] of dst,
+     * {@code rowSize} floats a row, copied by a grid of {@link #MOVE_THREADS} threads striding over the floats
+     * (coalesced). Source and destination must not overlap (stage through a scratch buffer).
      */
-    public static void moveRows(FloatArray src, FloatArray dst, IntArray plan, int srcAt, int dstAt, int countAt,
-                                int rowSize, int maxRows) {
-        for (@Parallel int i = 0; i < maxRows * (rowSize / MOVE_UNIT); i++) {
-            int e = i * MOVE_UNIT;
-            if (e < plan.get(countAt) * rowSize) {
-                int s = plan.get(srcAt) * rowSize + e;
-                int d = plan.get(dstAt) * rowSize + e;
-                for (int u = 0; u < MOVE_UNIT; u++) {
-                    dst.set(d + u, src.get(s + u));
-                }
-            }
+    public static void moveRows(KernelContext ctx, FloatArray src, FloatArray dst, IntArray plan, int srcAt, int dstAt,
+                                int countAt, int rowSize) {
+        int n = plan.get(countAt) * rowSize;
+        int s = plan.get(srcAt) * rowSize;
+        int d = plan.get(dstAt) * rowSize;
+        for (int i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            dst.set(d + i, src.get(s + i));
         }
     }
 

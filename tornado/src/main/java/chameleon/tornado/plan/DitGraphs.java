@@ -14,9 +14,11 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
@@ -116,9 +118,6 @@ public final class DitGraphs implements AutoCloseable {
         this.dims = dims;
         this.kernels = kernels.name();
         int rows = dims.rows(), dim = dims.dim(), t = dims.textLen(), layers = dims.layers();
-        if (dim % RowKernels.MOVE_UNIT != 0) {
-            throw new IllegalArgumentException("dim " + dim + " must be a multiple of " + RowKernels.MOVE_UNIT + " (row moves)");
-        }
         long cacheFloats = (long) layers * dims.cacheRows() * dim;
         if (cacheFloats > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a KV cache of " + layers + " layers × " + dims.cacheRows() + " rows × "
@@ -252,13 +251,13 @@ public final class DitGraphs implements AutoCloseable {
         if (norm) {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, kProj.biases());
             NormTasks.rmsNorm(g, grids, "norm_k", projected, kProj.biases(), normK, contextParams, dim, normed,
-                            contextRows, dim, eps(blocks))
-                    .task("store_k", RowKernels::moveRows, normed, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
+                    contextRows, dim, eps(blocks));
+            move(g, grids, "store_k", normed, crossK, contextParams, ZERO, ROW, ROWS, dim);
         } else {
-            g.task("store_k", RowKernels::moveRows, projected, crossK, contextParams, ZERO, ROW, ROWS, dim, t);
+            move(g, grids, "store_k", projected, crossK, contextParams, ZERO, ROW, ROWS, dim);
         }
         vProj.addTo(g, grids, "v", prompt, projected, contextRows, contextParams);
-        g.task("store_v", RowKernels::moveRows, projected, crossV, contextParams, ZERO, ROW, ROWS, dim, t)
+        move(g, grids, "store_v", projected, crossV, contextParams, ZERO, ROW, ROWS, dim)
                 .persistOnDevice(crossK, crossV, prompt);
         return g;
     }
@@ -360,18 +359,18 @@ public final class DitGraphs implements AutoCloseable {
         DeviceLinear.addAll(g, grids, h, rows, blockParams, List.of(new DeviceLinear.Use(q, "q", rawQ, qkvBias),
                 new DeviceLinear.Use(k, "k", rawK, qkvBias), new DeviceLinear.Use(v, "v", vs, qkvBias)));
         // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
-        g.task("roll_k_out", RowKernels::moveRows, kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
-                .task("roll_k_in", RowKernels::moveRows, roll, kCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap)
-                .task("roll_v_out", RowKernels::moveRows, vCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim, cap)
-                .task("roll_v_in", RowKernels::moveRows, roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim, cap);
+        move(g, grids, "roll_k_out", kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim);
+        move(g, grids, "roll_k_in", roll, kCache, blockParams, ZERO, ROLL_TO, ROLLED, dim);
+        move(g, grids, "roll_v_out", vCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim);
+        move(g, grids, "roll_v_in", roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim);
         if (qkNorm) {
             // norm_q, norm_k, RoPE and the cache write in one pass over q, k and v
             NormTasks.qkNormRopeStore(g, grids, "qk_norm_rope_store", rawQ, rawK, vs, q.biases(), k.biases(), v.biases(),
                     normQk, cos, sin, qs, kCache, vCache, blockParams, LAYER, ROW, ROWS, rows, dim, hd / 2, eps);
         } else {
-            g.task("rope_qk", RowKernels::ropeQk, qs, ks, cos, sin, rows, heads, hd / 2)
-                    .task("write_k", RowKernels::moveRows, ks, kCache, blockParams, ZERO, ROW, ROWS, dim, rows)
-                    .task("write_v", RowKernels::moveRows, vs, vCache, blockParams, ZERO, ROW, ROWS, dim, rows);
+            g.task("rope_qk", RowKernels::ropeQk, qs, ks, cos, sin, rows, heads, hd / 2);
+            move(g, grids, "write_k", ks, kCache, blockParams, ZERO, ROW, ROWS, dim);
+            move(g, grids, "write_v", vs, vCache, blockParams, ZERO, ROW, ROWS, dim);
         }
         attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, cap, heads, hd, scale);
         // the biases of o, cross_o and ffn.2 are added by the task after each GEMM (gate, residual add); ffn.0's with
@@ -422,6 +421,16 @@ public final class DitGraphs implements AutoCloseable {
         proj.addTo(g, grids, "head", h, out, rows, layer0);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, out)
                 .persistOnDevice(crossK, crossV);
+        return g;
+    }
+
+    /** Task {@code name}: {@link RowKernels#moveRows} of plan's row moves, on its fixed grid. */
+    private static TaskGraph move(TaskGraph g, GridScheduler grids, String name, FloatArray src, FloatArray dst,
+                                  IntArray plan, int srcAt, int dstAt, int countAt, int rowSize) {
+        g.task(name, RowKernels::moveRows, new KernelContext(), src, dst, plan, srcAt, dstAt, countAt, rowSize);
+        WorkerGrid1D grid = new WorkerGrid1D(RowKernels.MOVE_THREADS);
+        grid.setLocalWork(256, 1, 1);
+        grids.addWorkerGrid(g.getTaskGraphName() + "." + name, grid);
         return g;
     }
 

@@ -15,6 +15,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.cublas.CuBlas;
+import uk.ac.manchester.tornado.cublas.CuBlasLt;
 import uk.ac.manchester.tornado.cublas.enums.CuBlasOperation;
 
 /**
@@ -44,6 +45,7 @@ public final class CublasLinear implements DeviceLinear {
     private final HalfFloatArray weightsHalf;  // [layers, n, k] F16, HALF only
     private final FloatArray weightsFloat;     // [layers, n, k] F32, TF32 only
     private final FloatArray biases;           // [layers, n], or null without bias
+    private final HalfFloatArray biasesHalf;   // [layers, n] F16 for cuBLASLt's bias epilogue, HALF with a bias only
     private FloatArray zeroBiases;             // [layers, n] zeros, biases() without a bias
 
     public CublasLinear(Tensor weight, Tensor bias) {
@@ -92,6 +94,7 @@ public final class CublasLinear implements DeviceLinear {
         boolean anyBias = biases != null && biases.stream().anyMatch(java.util.Objects::nonNull);
         if (!anyBias) {
             this.biases = null;
+            this.biasesHalf = null;
         } else {
             this.biases = new FloatArray(layers * n);
             for (int l = 0; l < layers; l++) {
@@ -107,7 +110,27 @@ public final class CublasLinear implements DeviceLinear {
                     this.biases.set(l * n + i, values[i]);
                 }
             }
+            this.biasesHalf = precision == Precision.HALF ? halfOf(this.biases) : null;
         }
+    }
+
+    /** F16 copy of {@code f}; refuses values F16 cannot hold. */
+    private static HalfFloatArray halfOf(FloatArray f) {
+        HalfFloatArray h = new HalfFloatArray(f.getSize());
+        for (int i = 0; i < f.getSize(); i++) {
+            h.getSegment().setAtIndex(ValueLayout.JAVA_SHORT, i, checkedHalf(f.get(i), i));
+        }
+        return h;
+    }
+
+    /** f rounded to F16 bits; a finite value that would become ±Inf is an error. */
+    private static short checkedHalf(float f, long at) {
+        short bits = Float.floatToFloat16(f);
+        if (Float.isFinite(f) && Float.isInfinite(Float.float16ToFloat(bits))) {
+            throw new IllegalArgumentException("parameter value " + f + " at " + at + " exceeds F16's range (65504):"
+                    + " use CublasLinear.Precision.TF32 for this layer");
+        }
+        return bits;
     }
 
     /** The weight rounded to F16 at {@code offset} of {@code h}; refuses values F16 cannot hold (they would become ±Inf). */
@@ -115,13 +138,7 @@ public final class CublasLinear implements DeviceLinear {
         float[] values = weight.toFloatArray();
         MemorySegment seg = h.getSegment();
         for (int i = 0; i < values.length; i++) {
-            float f = values[i];
-            short bits = Float.floatToFloat16(f);
-            if (Float.isFinite(f) && Float.isInfinite(Float.float16ToFloat(bits))) {
-                throw new IllegalArgumentException("weight value " + f + " at " + i + " exceeds F16's range (65504):"
-                        + " use CublasLinear.Precision.TF32 for this layer");
-            }
-            seg.setAtIndex(ValueLayout.JAVA_SHORT, offset + i, bits);
+            seg.setAtIndex(ValueLayout.JAVA_SHORT, offset + i, checkedHalf(values[i], i));
         }
     }
 
@@ -211,15 +228,56 @@ public final class CublasLinear implements DeviceLinear {
         return xHalf;
     }
 
+    /**
+     * ffn.0 and ffn.2 of cuBLAS HALF linears with ffn.0's bias: one cuBLASLt product with the GELU_BIAS epilogue
+     * ({@code task + "_gemm_gelu"}: bias and GELU_tanh applied to the F32 accumulator, F16 out) whose F16 rows
+     * [m, n] are ffn.2's input, with no F32 intermediate, activation pass or second F16 conversion. Any other pair:
+     * the default.
+     */
+    @Override
+    public void addGeluThen(TaskGraph graph, GridScheduler grids, String task, DeviceLinear next, String nextTask,
+                            FloatArray x, FloatArray y, int m, IntArray layer) {
+        if (precision != Precision.HALF || biasesHalf == null || !(next instanceof CublasLinear c)
+                || c.precision != Precision.HALF || c.k != n) {
+            DeviceLinear.super.addGeluThen(graph, grids, task, next, nextTask, x, y, m, layer);
+            return;
+        }
+        if (x.getSize() < (long) m * k || y.getSize() < (long) m * c.n) {
+            throw new IllegalArgumentException("linears " + task + ", " + nextTask + ": x [" + m + ", " + k + "] and y ["
+                    + m + ", " + c.n + "] do not fit arrays of " + x.getSize() + " and " + y.getSize() + " floats");
+        }
+        HalfFloatArray xHalf = halfInput(graph, task, x, m);
+        HalfFloatArray w = layerRow(graph, task + "_stage", weightsHalf, n * k, layer);    // [n, k] F16
+        HalfFloatArray b = layerRow(graph, task + "_stage_bias", biasesHalf, n, layer);     // [n] F16
+        HalfFloatArray u = new HalfFloatArray(m * n);                                          // [m, n] F16
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, u)
+                .libraryTask(task + "_gemm_gelu", CuBlasLt::ltMatmulGeluBiasFP16, OP_T, OP_N, n, m, k, 1f, w, k, xHalf,
+                        k, 0f, u, n, b);
+        c.addHalfProduct(graph, nextTask, u, y, m, layer, Bias.DEFERRED);
+    }
+
+    /**
+     * Layer ℓ's row [size] of {@code stacked} [layers, size] as a whole array, which is what a library task takes:
+     * the stacked array itself for one layer, else a working copy refreshed by task {@code name}.
+     */
+    private HalfFloatArray layerRow(TaskGraph graph, String name, HalfFloatArray stacked, int size, IntArray layer) {
+        if (layers == 1) {
+            return stacked;
+        }
+        HalfFloatArray staged = new HalfFloatArray(size);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, stacked, staged);
+        if (size % 2 == 0) {
+            graph.task(name, StageKernels::stageHalfPairs, stacked, staged, layer, size);
+        } else {
+            graph.task(name, StageKernels::stageHalves, stacked, staged, layer, size);
+        }
+        return staged;
+    }
+
     /** y [m, n] = xHalf·W_ℓᵀ (GemmEx, F32 out) + b_ℓ (the bias unless deferred). */
     private void addHalfProduct(TaskGraph graph, String task, HalfFloatArray xHalf, FloatArray y, int m, IntArray layer,
                                 Bias withBias) {
-        HalfFloatArray w = weightsHalf;
-        if (layers > 1) {
-            w = new HalfFloatArray(n * k);
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf, w)
-                    .task(task + "_stage", StageKernels::stageHalves, weightsHalf, w, layer, n * k);
-        }
+        HalfFloatArray w = layerRow(graph, task + "_stage", weightsHalf, n * k, layer);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
                 .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, OP_T, OP_N, n, m, k, 1f, w, k, xHalf, k, 0f,
                         y, n);

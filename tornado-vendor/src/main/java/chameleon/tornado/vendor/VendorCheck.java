@@ -128,23 +128,49 @@ public final class VendorCheck {
                 prepMs, bare);
     }
 
-    /** The library task alone (F16 operands already on the device), 10 per graph: the cost of cuBLAS itself. */
+    /**
+     * The library task alone (F16 operands already on the device), 10 per graph: the cost of cuBLAS itself, as the
+     * engine calls it (GemmEx, F32 out) and in the variants that would change what the block's other tasks read:
+     * F16 out (GemmEx and cuBLASLt) and GemmEx with a 32 MiB workspace set on the handle.
+     */
     private static String bareGemm(int m, int n, int k, int iters) {
         HalfFloatArray w = new HalfFloatArray(n * k);
         HalfFloatArray xh = new HalfFloatArray(m * k);
         FloatArray y = new FloatArray(m * n);
+        HalfFloatArray yh = new HalfFloatArray(m * n);
         int opT = uk.ac.manchester.tornado.cublas.enums.CuBlasOperation.CUBLAS_OP_T.operation();
         int opN = uk.ac.manchester.tornado.cublas.enums.CuBlasOperation.CUBLAS_OP_N.operation();
-        TaskGraph g = new TaskGraph("bare_gemm_" + n + "_" + k);
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, xh);
-        for (int c = 0; c < CALLS_PER_GRAPH; c++) {
-            g.libraryTask("gemm" + c, uk.ac.manchester.tornado.cublas.CuBlas::cublasGemmExFP16FP32, opT, opN, n, m, k, 1f,
-                    w, k, xh, k, 0f, y, n);
+        StringBuilder b = new StringBuilder();
+        String[] variants = {"GemmExFP16FP32", "GemmExFP16 (F16 out)", "ltMatmulFP16 (F16 out)",
+            "GemmExFP16FP32 + 32 MiB workspace"};
+        for (int v = 0; v < variants.length; v++) {
+            TaskGraph g = new TaskGraph("bare_gemm_" + n + "_" + k + "_" + v);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, xh);
+            for (int c = 0; c < CALLS_PER_GRAPH; c++) {
+                String id = "gemm" + c;
+                switch (v) {
+                    case 1 -> g.libraryTask(id, uk.ac.manchester.tornado.cublas.CuBlas::cublasGemmExFP16, opT, opN,
+                            n, m, k, 1f, w, k, xh, k, 0f, yh, n);
+                    case 2 -> g.libraryTask(id, uk.ac.manchester.tornado.cublas.CuBlasLt::ltMatmulFP16, opT, opN,
+                            n, m, k, 1f, w, k, xh, k, 0f, yh, n);
+                    case 0 -> g.libraryTask(id,
+                            uk.ac.manchester.tornado.cublas.CuBlas::cublasGemmExFP16FP32, opT, opN, n, m, k, 1f, w, k,
+                            xh, k, 0f, y, n);
+                    default -> g.libraryTask(id, (Integer ta, Integer tb, Integer mm, Integer nn, Integer kk, Float al,
+                                                  HalfFloatArray a, Integer la, HalfFloatArray bb, Integer lb, Float be,
+                                                  FloatArray cc, Integer lc) -> uk.ac.manchester.tornado.cublas.CuBlas
+                                    .cublasGemmExFP16FP32(ta, tb, mm, nn, kk, al, a, la, bb, lb, be, cc, lc)
+                                    .withTuning(new uk.ac.manchester.tornado.cublas.CuBlasOptions()
+                                            .withWorkspace(32L << 20)),
+                            opT, opN, n, m, k, 1f, w, k, xh, k, 0f, y, n);
+                }
+            }
+            g.transferToHost(DataTransferMode.UNDER_DEMAND, y, yh);
+            double perCall = time(g, iters, p -> { })[1] / CALLS_PER_GRAPH;
+            b.append(String.format("; bare %s %.3f ms = %.0f TFLOP/s", variants[v], perCall,
+                    2.0 * m * n * k / (perCall * 1e-3) / 1e12));
         }
-        g.transferToHost(DataTransferMode.UNDER_DEMAND, y);
-        double perCall = time(g, iters, p -> { })[1] / CALLS_PER_GRAPH;
-        return String.format("; bare cublasGemmExFP16FP32 %.3f ms = %.0f TFLOP/s", perCall,
-                2.0 * m * n * k / (perCall * 1e-3) / 1e12);
+        return b.toString();
     }
 
     /** {first execution ms, median of the next iters ms} of a graph run with withCUDAGraph(). */

@@ -234,7 +234,7 @@ public final class DitGraphs implements AutoCloseable {
     }
 
     private TaskGraph contextGraph(List<WanAttentionBlock> blocks, DeviceKernels kernels, GridScheduler grids) {
-        int dim = dims.dim(), t = dims.textLen();
+        int dim = dims.dim();
         DeviceLinear kProj = linear(kernels, blocks, b -> b.crossAttn().k());
         DeviceLinear vProj = linear(kernels, blocks, b -> b.crossAttn().v());
         boolean norm = blocks.getFirst().crossAttn().normK() != null;
@@ -303,7 +303,7 @@ public final class DitGraphs implements AutoCloseable {
 
     private TaskGraph blockGraph(List<WanAttentionBlock> blocks, DeviceKernels kernels, DeviceAttention attention,
                                  DeviceAttention crossAttention, GridScheduler grids) {
-        int rows = dims.rows(), dim = dims.dim(), heads = dims.heads(), hd = dims.headDim(), ffn = dims.ffn();
+        int rows = dims.rows(), dim = dims.dim(), heads = dims.heads(), hd = dims.headDim();
         int tpf = dims.tokensPerFrame(), cap = dims.cacheRows(), layers = dims.layers(), t = dims.textLen();
         float eps = eps(blocks);
         float scale = (float) (1.0 / Math.sqrt(hd));

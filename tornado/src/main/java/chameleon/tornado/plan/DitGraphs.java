@@ -168,8 +168,9 @@ public final class DitGraphs implements AutoCloseable {
      * On TornadoVM's CUDA backend (or with -Dchameleon.tornado.cudaGraph=true; =false turns it off) each graph's
      * launches are captured into a CUDA graph on its first execution and replayed after, one launch instead of one a
      * task; the EVERY_EXECUTION uploads (blockParams, the windows) are captured copies that read the host arrays afresh
-     * at each replay. Measured on the H100: the golden replay passes either way, a vendor chunk took 1.15–1.24 s with
-     * against 1.28–1.34 s without (bench/gpu/results/2026-12-07-h100-session6).
+     * at each replay. Measured on the H100: the golden replay passes either way; with TornadoVM's default event lists
+     * a vendor chunk took 1.15–1.24 s with against 1.28–1.34 s without (bench/gpu/results/2026-12-07-h100-session6),
+     * with tornado.max.events=1024 the two are within run-to-run spread (801 against 754 ms, session7/ab-cudagraph).
      */
     private static final boolean CUDA_GRAPHS = System.getProperty("chameleon.tornado.cudaGraph") != null
             ? Boolean.getBoolean("chameleon.tornado.cudaGraph")

@@ -42,6 +42,7 @@ public final class CublasLinear implements DeviceLinear {
     private final int k;
     private final int layers;
     private final Precision precision;
+    private final boolean layerPointers;       // HALF: GemmEx reads layer ℓ's weight in place (LayerGemm), no staging
     private final HalfFloatArray weightsHalf;  // [layers, n, k] F16, HALF only
     private final FloatArray weightsFloat;     // [layers, n, k] F32, TF32 only
     private final FloatArray biases;           // [layers, n], or null without bias
@@ -57,7 +58,16 @@ public final class CublasLinear implements DeviceLinear {
      * @param biases  one [n] bias a layer, all null (or a null list) for none
      */
     public CublasLinear(List<Tensor> weights, List<Tensor> biases, Precision precision) {
+        this(weights, biases, precision, false);
+    }
+
+    /**
+     * @param layerPointers HALF with more than one layer: each product reads layer ℓ's weight inside the stacked array
+     *                      ({@link LayerGemm}; the plan must then run without CUDA graphs) instead of a staged copy
+     */
+    public CublasLinear(List<Tensor> weights, List<Tensor> biases, Precision precision, boolean layerPointers) {
         VendorLibraries.require("tornado.cublas", "cuBLAS GEMM");
+        this.layerPointers = layerPointers;
         Tensor first = weights.getFirst();
         if (first.shape().rank() != 2) {
             throw new IllegalArgumentException("linear weight must be [N, K], got " + first.shape());
@@ -277,6 +287,15 @@ public final class CublasLinear implements DeviceLinear {
     /** y [m, n] = xHalf·W_ℓᵀ (GemmEx, F32 out) + b_ℓ (the bias unless deferred). */
     private void addHalfProduct(TaskGraph graph, String task, HalfFloatArray xHalf, FloatArray y, int m, IntArray layer,
                                 Bias withBias) {
+        if (layerPointers && layers > 1) {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf)
+                    .libraryTask(task + "_gemm", LayerGemm::gemm, OP_T, OP_N, n, m, k, weightsHalf, k, (long) n * k,
+                            layer, 0, xHalf, k, y, n);
+            if (withBias == Bias.ADDED) {
+                addBias(graph, task, y, m, layer);
+            }
+            return;
+        }
         HalfFloatArray w = layerRow(graph, task + "_stage", weightsHalf, n * k, layer);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
                 .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, OP_T, OP_N, n, m, k, 1f, w, k, xHalf, k, 0f,

@@ -11,16 +11,31 @@ import java.util.List;
  * through cuDNN's fused SDPA ({@link CudnnAttention}) as TornadoVM library tasks on TornadoVM's own device buffers;
  * every other op stays a Java kernel. Needs TornadoVM's CUDA backend with the tornado.cublas and tornado.cudnn
  * modules (the constructors say so otherwise).
+ *
+ * <p>{@code -Dchameleon.tornado.vendor.weights=pointer}: the GEMMs read layer ℓ's weight in place through
+ * {@link LayerGemm} instead of a staged copy, and the plan runs without CUDA graphs; {@code staged} (default) copies.
  */
 public final class VendorKernels implements DeviceKernels {
+    private final boolean layerPointers = switch (System.getProperty("chameleon.tornado.vendor.weights", "staged")) {
+        case "staged" -> false;
+        case "pointer" -> true;
+        default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.weights must be staged or pointer, got "
+                + System.getProperty("chameleon.tornado.vendor.weights"));
+    };
+
     @Override
     public String name() {
-        return "vendor (cuBLAS GemmEx F16→F32, cuDNN SDPA F16)";
+        return "vendor (cuBLAS GemmEx F16→F32, cuDNN SDPA F16" + (layerPointers ? ", weights in place)" : ")");
     }
 
     @Override
     public DeviceLinear linear(List<Tensor> weights, List<Tensor> biases) {
-        return new CublasLinear(weights, biases, CublasLinear.Precision.HALF);
+        return new CublasLinear(weights, biases, CublasLinear.Precision.HALF, layerPointers);
+    }
+
+    @Override
+    public boolean replayable() {
+        return !layerPointers;
     }
 
     @Override

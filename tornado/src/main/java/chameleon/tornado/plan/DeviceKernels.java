@@ -28,6 +28,14 @@ public interface DeviceKernels {
         return attention();
     }
 
+    /**
+     * Whether a plan of these tasks may be captured into a CUDA graph and replayed; false where a task chooses device
+     * pointers on the host at each dispatch (a replay would repeat the first choice).
+     */
+    default boolean replayable() {
+        return true;
+    }
+
     /** Whether the default device's TornadoVM backend lowers KernelContext MMA (PTX and CUDA do; OpenCL not). */
     static boolean deviceHasMma() {
         TornadoVMBackendType t = TornadoExecutionPlan.DEFAULT_DEVICE.getTornadoVMBackend();

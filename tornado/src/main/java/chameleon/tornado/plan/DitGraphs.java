@@ -158,7 +158,7 @@ public final class DitGraphs implements AutoCloseable {
         TornadoExecutionPlan p = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new));
         // (TornadoVM refuses a scheduler without grids: vendor kernels register none.)
         p = grids.keySet().isEmpty() ? p : p.withGridScheduler(grids);
-        if (CUDA_GRAPHS && !profiling) { // the profile times each task's own launch
+        if (CUDA_GRAPHS && !profiling && kernels.replayable()) { // the profile times each task's own launch
             p = p.withCUDAGraph();
         }
         plan = profiling ? p.withProfiler(ProfilerMode.SILENT) : p;

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * A prompt change on the device (the context uploaded once, every layer's cross K/V recomputed), and the
  * device-resident forward's KV cache ownership: one session's cache on the device at a time; a fresh
  * cache takes it over after the previous one is copied to its host tensors (which then match a host run), and
- * the displaced cache refuses further device forwards with a message that says why.
+ * the displaced cache refuses further device forwards with a message that says why; and chunks appended past the
+ * window, which the device evicts by rolling its cache rows, attend as the host's ring buffer does.
  */
 class ResidentDitTest {
     private static final int H = 4;
@@ -140,6 +141,40 @@ class ResidentDitTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> device.forward(latents, t, 0,
                     new KvPlacement.Stream(0), context, a, ActivationProbe.NONE));
             assertTrue(e.getMessage().contains("moved off the device"), e.getMessage());
+        }
+    }
+
+    /**
+     * Chunks appended past the window: the device evicts by rolling its cache rows (the fixed-grid row moves of
+     * {@code DitGraphs}) and must attend to the same rows as the host's {@code KvRingBuffer}, chunk after chunk.
+     */
+    @Test
+    void appendingPastTheWindowRollsTheDeviceCacheAsTheHostDoes() throws Exception {
+        try (Golden g = Golden.open()) {
+            Tensor context = g.prompt(0.11);
+            KvCache onDevice = g.cache();
+            KvCache host = g.cache();
+            DitForward device = DitForward.of(g.model(), g.tornado());
+            long[] t = {250, 250};
+            int chunk = FRAMES * g.tokensPerFrame();
+            double worst = 0;
+            for (int c = 0; c < 5; c++) {
+                Tensor latents = g.latents();
+                for (int i = 0; i < latents.numel(); i++) {
+                    latents.setFloat(i, (float) Math.sin(0.37 * i + c));
+                }
+                Tensor got = device.forward(latents, t, c * FRAMES, new KvPlacement.Stream(c * chunk), context, onDevice,
+                        ActivationProbe.NONE);
+                Tensor want = g.model().forward(g.cpu(), latents, t, c * FRAMES, new KvPlacement.Stream(c * chunk),
+                        context, host, ActivationProbe.NONE);
+                for (int i = 0; i < want.numel(); i++) {
+                    worst = Math.max(worst, Math.abs(got.getFloat(i) - want.getFloat(i)));
+                }
+            }
+            // 5 chunks of 2 frames through a window of 6: the last chunks evicted (and rolled) rows
+            assertTrue(host.self(0).globalEnd() > host.self(0).capacity(),
+                    "tokens " + host.self(0).globalEnd() + " exceed the window " + host.self(0).capacity());
+            assertTrue(worst < 1e-3, "device forwards past the window vs the host runs: max |diff| " + worst);
         }
     }
 }

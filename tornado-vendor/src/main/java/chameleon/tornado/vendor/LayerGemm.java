@@ -99,7 +99,14 @@ public final class LayerGemm implements TornadoLibraryProvider {
         }
         Context ctx = (Context) inv.getContext();
         int layer = ((IntArray) inv.getArg(8)).get((int) inv.getArg(9));
-        long a = inv.getDevicePointer(5) + (long) layer * (long) inv.getArg(7) * Short.BYTES;
+        long stride = (long) inv.getArg(7);
+        long stacked = ((HalfFloatArray) inv.getArg(5)).getSize();
+        if (layer < 0 || (layer + 1) * stride > stacked) {
+            // a pointer past the stacked weights would read another allocation without any error from cuBLAS
+            throw new IllegalArgumentException("layer " + layer + " of a stacked weight of " + stacked + " halves ("
+                    + stride + " a layer)");
+        }
+        long a = inv.getDevicePointer(5) + layer * stride * Short.BYTES;
         int status = call(Native.GEMM_EX, ctx.handle(), (int) inv.getArg(0), (int) inv.getArg(1), (int) inv.getArg(2),
                 (int) inv.getArg(3), (int) inv.getArg(4), ctx.alpha(), MemorySegment.ofAddress(a), CUDA_R_16F,
                 (int) inv.getArg(6), MemorySegment.ofAddress(inv.getDevicePointer(10)), CUDA_R_16F, (int) inv.getArg(11),

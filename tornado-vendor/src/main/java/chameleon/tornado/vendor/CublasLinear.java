@@ -291,18 +291,13 @@ public final class CublasLinear implements DeviceLinear {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf)
                     .libraryTask(task + "_gemm", LayerGemm::gemm, OP_T, OP_N, n, m, k, weightsHalf, k, (long) n * k,
                             layer, 0, xHalf, k, y, n);
-            if (withBias == Bias.ADDED) {
-                addBias(graph, task, y, m, layer);
-            }
-            return;
+        } else {
+            HalfFloatArray w = layerRow(graph, task + "_stage", weightsHalf, n * k, layer);
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
+                    .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, OP_T, OP_N, n, m, k, 1f, w, k, xHalf, k,
+                            0f, y, n);
         }
-        HalfFloatArray w = layerRow(graph, task + "_stage", weightsHalf, n * k, layer);
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
-                .libraryTask(task + "_gemm", CuBlas::cublasGemmExFP16FP32, OP_T, OP_N, n, m, k, 1f, w, k, xHalf, k, 0f,
-                        y, n);
-        if (withBias == Bias.ADDED) {
-            addBias(graph, task, y, m, layer);
-        }
+        addBias(graph, task, y, m, layer, withBias);
     }
 
     /** y [m, n] = x·W_ℓᵀ (Sgemm on TF32 tensor cores) + b_ℓ (the bias unless deferred). */
@@ -316,14 +311,15 @@ public final class CublasLinear implements DeviceLinear {
         }
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, w)
                 .libraryTask(task + "_gemm", CuBlas::cublasSgemmTF32, OP_T, OP_N, n, m, k, 1f, w, k, x, k, 0f, y, n);
-        if (withBias == Bias.ADDED) {
-            addBias(graph, task, y, m, layer);
-        }
+        addBias(graph, task, y, m, layer, withBias);
     }
 
-    /** y [m, n] += b_ℓ, read from the stacked biases (no staging copy); nothing without a bias. */
-    private void addBias(TaskGraph graph, String task, FloatArray y, int m, IntArray layer) {
-        if (biases != null) {
+    /**
+     * y [m, n] += b_ℓ, read from the stacked biases (no staging copy); nothing without a bias or when the caller adds
+     * it ({@link Bias#DEFERRED}).
+     */
+    private void addBias(TaskGraph graph, String task, FloatArray y, int m, IntArray layer, Bias withBias) {
+        if (biases != null && withBias == Bias.ADDED) {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, biases)
                     .task(task + "_bias", RowKernels::addBias, y, biases, layer, m, n);
         }

@@ -48,8 +48,8 @@ public final class OpPlans {
             IntArray layer0 = new IntArray(1); // one weight: layerSize 0
             TaskGraph g = graph("rmsNorm")
                     .transferToDevice(DataTransferMode.FIRST_EXECUTION, layer0, zeros)
-                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w)
-                    .task("rmsNorm", RowKernels::rmsNorm, new KernelContext(), x, zeros, w, layer0, 0, y, n, eps)
+                    .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, w);
+            NormTasks.rmsNorm(g, new GridScheduler(), "rmsNorm", x, zeros, w, layer0, 0, y, m, n, eps)
                     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
             return new RmsNorm(x, w, y, Plan.of(g, "rmsNorm", NormTasks.grid(m)));
         }

@@ -53,6 +53,7 @@ public final class VendorCheck {
             gemm(2640, 3072, 3072, CublasLinear.Precision.TF32, iters);
         }
         if (!what.equals("gemm")) {
+            cacheAttention(2640, 20240, 24, 128, iters);
             attention(2640, 20240, 24, 128, iters);
         }
     }
@@ -170,9 +171,15 @@ public final class VendorCheck {
 
     /** {first execution ms, median of the next iters ms} of a graph run with withCUDAGraph(). */
     private static double[] time(TaskGraph graph, int iters, Consumer<TornadoExecutionPlan> setup) {
+        return time(graph, iters, setup, true);
+    }
+
+    private static double[] time(TaskGraph graph, int iters, Consumer<TornadoExecutionPlan> setup, boolean cudaGraph) {
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())) {
             setup.accept(plan);
-            plan.withCUDAGraph();
+            if (cudaGraph) {
+                plan.withCUDAGraph();
+            }
             long t0 = System.nanoTime();
             plan.execute();
             double first = (System.nanoTime() - t0) / 1e6;
@@ -190,6 +197,59 @@ public final class VendorCheck {
     }
 
     // ---- attention ----
+
+    /**
+     * {@link CudnnCacheAttention} over a two-layer stacked cache: whole layers read in place, a window across the
+     * layers' rows packed at its length; then the time a block pays for it (a chunk's 2 640 rows mirrored, q packed,
+     * SDPA over layer 1 in place, output unpacked; no CUDA graph).
+     */
+    private static void cacheAttention(int lq, int cap, int heads, int d, int iters) {
+        Random r = new Random(12);
+        FloatArray q = gaussian(r, lq * heads * d);                                // [lq, heads, d]
+        FloatArray k = gaussian(r, 2 * cap * heads * d);                           // [2·cap, heads, d]
+        FloatArray v = gaussian(r, 2 * cap * heads * d);
+        FloatArray out = new FloatArray(lq * heads * d);
+        IntArray window = new IntArray(2);
+        float scale = (float) (1 / Math.sqrt(d));
+        GridScheduler grids = new GridScheduler();
+        TaskGraph g = new TaskGraph("cache_attention_check");
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, k, v)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, window);
+        new CudnnCacheAttention().addTo(g, grids, "attn", q, k, v, window, out, lq, cap, heads, d, scale);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        int[][] windows = {{cap, 2 * cap}, {cap / 3, cap / 3 + 4400}, {0, cap}};
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot())) {
+            plan.withGridScheduler(grids);
+            for (int[] w : windows) {
+                window.set(0, w[0]);
+                window.set(1, w[1]);
+                long t0 = System.nanoTime();
+                plan.execute();
+                double ms = (System.nanoTime() - t0) / 1e6;
+                compareAttention(q, k, v, out, w[0], w[1], lq, heads, d, scale, ms);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cache attention check", e);
+        }
+        window.set(0, cap);
+        window.set(1, 2 * cap);
+        IntArray params = new IntArray(4);                                         // no roll; the chunk's rows
+        params.set(0, 0);
+        params.set(1, 0);
+        params.set(2, 2 * cap - lq);
+        params.set(3, lq);
+        GridScheduler tg = new GridScheduler();
+        TaskGraph t = new TaskGraph("cache_attention_time");
+        t.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, k, v, window, params);
+        new CudnnCacheAttention().addTo(t, tg, "attn", q, k, v, window, new chameleon.tornado.plan.CacheWrites(params,
+                0, 1, 2, 3), out, lq, cap, heads, d, scale);
+        t.transferToHost(DataTransferMode.UNDER_DEMAND, out);
+        double[] ms = time(t, iters, p -> p.withGridScheduler(tg), false);
+        double flops = 4.0 * lq * cap * heads * d;
+        System.out.printf("RESULT attention CudnnCacheAttention lq %d x window %d x %d heads x %d: %.3f ms per call = %.0f"
+                + " TFLOP/s (%d rows mirrored + SDPA in place at d %d + pack q/unpack; no CUDA graph, median of %d; first"
+                + " run %.0f ms)%n", lq, cap, heads, d, ms[1], flops / (ms[1] * 1e-3) / 1e12, lq, d, iters, ms[0]);
+    }
 
     private static void attention(int lq, int cap, int heads, int d, int iters) {
         Random r = new Random(11);

@@ -14,6 +14,11 @@ import java.util.List;
  *
  * <p>{@code -Dchameleon.tornado.vendor.weights=pointer}: the GEMMs read layer ℓ's weight in place through
  * {@link LayerGemm} instead of a staged copy, and the plan runs without CUDA graphs; {@code staged} (default) copies.
+ *
+ * <p>{@code -Dchameleon.tornado.vendor.attention=cache}: self-attention reads a full window in place from an F16 copy
+ * of the KV cache at head dim d ({@link CudnnCacheAttention}; no CUDA graphs); {@code packed} (default until it is timed
+ * on a GPU): TornadoVM's own cuDNN task over a window packed every call into a buffer of length cap with a mask column
+ * ({@link CudnnAttention}).
  */
 public final class VendorKernels implements DeviceKernels {
     private final boolean layerPointers = switch (System.getProperty("chameleon.tornado.vendor.weights", "staged")) {
@@ -22,10 +27,17 @@ public final class VendorKernels implements DeviceKernels {
         default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.weights must be staged or pointer, got "
                 + System.getProperty("chameleon.tornado.vendor.weights"));
     };
+    private final boolean cacheAttention = switch (System.getProperty("chameleon.tornado.vendor.attention", "packed")) {
+        case "cache" -> true;
+        case "packed" -> false;
+        default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.attention must be cache or packed, got "
+                + System.getProperty("chameleon.tornado.vendor.attention"));
+    };
 
     @Override
     public String name() {
-        return "vendor (cuBLAS GemmEx F16→F32, cuDNN SDPA F16" + (layerPointers ? ", weights in place)" : ")");
+        return "vendor (cuBLAS GemmEx F16→F32" + (layerPointers ? " on weights in place" : "") + ", cuDNN SDPA F16 "
+                + (cacheAttention ? "on an F16 KV cache)" : "on packed windows)");
     }
 
     @Override
@@ -35,12 +47,12 @@ public final class VendorKernels implements DeviceKernels {
 
     @Override
     public boolean replayable() {
-        return !layerPointers;
+        return !layerPointers && !cacheAttention;
     }
 
     @Override
     public DeviceAttention attention() {
-        return new CudnnAttention(CudnnAttention.Keys.WINDOW);
+        return cacheAttention ? new CudnnCacheAttention() : new CudnnAttention(CudnnAttention.Keys.WINDOW);
     }
 
     @Override

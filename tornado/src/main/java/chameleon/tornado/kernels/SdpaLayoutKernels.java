@@ -1,5 +1,6 @@
 package chameleon.tornado.kernels;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -15,6 +16,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * −5300 for d = 128) and its softmax weight is exactly 0 in F32; padded V rows are 0. cuDNN wants the head dim
  * a multiple of 8, so dp = d + {@link #MASK_COLUMNS}. One thread per element of the written buffer (coalesced
  * writes).
+ *
+ * <p>{@code CudnnCacheAttention} instead keeps an F16 copy of the whole stacked cache in cuDNN's layout
+ * [layers, heads, cap, d] ({@link #mirrorRows} brings the rows a block rewrote), so a full window is read in place at
+ * head dim d; a shorter one is packed at its own length ({@link #packWindow}). Both run on a fixed grid of
+ * {@link RowKernels#MOVE_THREADS} threads striding over the elements, since most executions have nothing to do.
  */
 public final class SdpaLayoutKernels {
     /** Extra head-dim columns: column d carries the mask, the other 7 are 0 (dp stays a multiple of 8). */
@@ -79,6 +85,48 @@ public final class SdpaLayoutKernels {
             int h = (i / d) % heads;
             int r = i / (d * heads);
             out.set(i, oh.get((h * lq + r) * dp + c).getFloat32());
+        }
+    }
+
+    /**
+     * k, v [layers·cap, heads, d] F32, rows [params[fromAt], +params[countAt]) (absolute rows of the stacked cache) →
+     * the same rows of kh, vh [layers, heads, cap, d] F16. Reads coalesced, writes d contiguous halves a row and head.
+     */
+    public static void mirrorRows(KernelContext ctx, FloatArray k, FloatArray v, HalfFloatArray kh, HalfFloatArray vh,
+                                  IntArray params, int fromAt, int countAt, int cap, int heads, int d) {
+        int rowSize = heads * d;
+        int from = params.get(fromAt);
+        int n = params.get(countAt) * rowSize;
+        for (int i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            int row = from + i / rowSize;
+            int layer = row / cap;
+            int h = (i / d) % heads;
+            int dst = ((layer * heads + h) * cap + row - layer * cap) * d + i % d;
+            kh.set(dst, new HalfFloat(k.get(from * rowSize + i)));
+            vh.set(dst, new HalfFloat(v.get(from * rowSize + i)));
+        }
+    }
+
+    /**
+     * k, v [layers·cap, heads, d] F32, rows [window[0], window[1]) → kh, vh [heads, length, d] F16 packed at the
+     * window's own length; nothing when the window is a whole layer (window[0] a multiple of cap, length cap), which
+     * cuDNN reads in place from the mirror.
+     */
+    public static void packWindow(KernelContext ctx, FloatArray k, FloatArray v, IntArray window, HalfFloatArray kh,
+                                  HalfFloatArray vh, int cap, int heads, int d) {
+        int from = window.get(0);
+        int length = window.get(1) - from;
+        int n = length * heads * d;
+        if (from % cap == 0 && length == cap) {
+            n = 0;
+        }
+        for (int i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+            int c = i % d;
+            int j = (i / d) % length;
+            int h = i / (d * length);
+            int src = ((from + j) * heads + h) * d + c;
+            kh.set(i, new HalfFloat(k.get(src)));
+            vh.set(i, new HalfFloat(v.get(src)));
         }
     }
 }

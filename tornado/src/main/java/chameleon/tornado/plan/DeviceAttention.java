@@ -24,4 +24,14 @@ public interface DeviceAttention {
      */
     void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
                IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale);
+
+    /**
+     * As above, for a graph that rewrites some rows of k and v itself each execution ({@code writes} says which); an
+     * attention that reads k and v directly needs nothing more, one that keeps its own copy updates those rows.
+     */
+    default void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
+                       IntArray window, CacheWrites writes, FloatArray out, int lq, int cap, int heads, int d,
+                       float scale) {
+        addTo(graph, grids, task, q, k, v, window, out, lq, cap, heads, d, scale);
+    }
 }

@@ -373,7 +373,8 @@ public final class DitGraphs implements AutoCloseable {
             move(g, grids, "write_k", ks, kCache, blockParams, ZERO, ROW, ROWS, dim);
             move(g, grids, "write_v", vs, vCache, blockParams, ZERO, ROW, ROWS, dim);
         }
-        attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window, att, rows, cap, heads, hd, scale);
+        attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window,
+                new CacheWrites(blockParams, ROLL_TO, ROLLED, ROW, ROWS), att, rows, cap, heads, hd, scale);
         // the biases of o, cross_o and ffn.2 are added by the task after each GEMM (gate, residual add); ffn.0's with
         // the activation
         o.addTo(g, grids, "o", att, proj, rows, blockParams, Bias.DEFERRED);

@@ -22,7 +22,7 @@ import uk.ac.manchester.tornado.cublas.enums.CuBlasOperation;
  * A Linear layer as a cuBLAS library task: {@code y = x·wᵀ + b}, weight [n, k] kept on the device.
  *
  * <p>{@link Precision#HALF} (default): the weight is stored F16 (BF16 checkpoints convert exactly unless a value
- * is below F16's subnormal range), x is rounded to F16 on the device by {@link HalfKernels#toHalf}, and
+ * is below F16's subnormal range), x is rounded to F16 on the device by {@link HalfKernels#toHalfPairs}, and
  * {@code cublasGemmEx} multiplies on tensor cores with F32 accumulation and F32 output. {@link Precision#TF32}:
  * F32 weight (twice the memory), {@code cublasSgemm} in TF32 tensor-op mode, no conversion task. The binding has
  * no bias epilogue with F32 output, so the bias is a Java task ({@link RowKernels#addBias}).
@@ -230,11 +230,15 @@ public final class CublasLinear implements DeviceLinear {
         }
     }
 
-    /** The task rounding x [m, k] to F16; returns the F16 copy (device scratch). */
+    /** The task rounding x [m, k] to F16 (in pairs when m·k is even); returns the F16 copy (device scratch). */
     private HalfFloatArray halfInput(TaskGraph graph, String task, FloatArray x, int m) {
         HalfFloatArray xHalf = new HalfFloatArray(m * k);                     // [m, k] F16
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, xHalf)
-                .task(task + "_x16", HalfKernels::toHalf, x, xHalf, m * k);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, xHalf);
+        if (m * k % 2 == 0) {
+            graph.task(task + "_x16", HalfKernels::toHalfPairs, x, xHalf, m * k);
+        } else {
+            graph.task(task + "_x16", HalfKernels::toHalf, x, xHalf, m * k);
+        }
         return xHalf;
     }
 

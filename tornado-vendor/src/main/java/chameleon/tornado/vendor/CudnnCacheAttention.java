@@ -75,9 +75,9 @@ public final class CudnnCacheAttention implements DeviceAttention {
         // uploaded once (zeros, as the F32 cache starts), then kept up to date on the device
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache);
         graph.task(task + "_packq", SdpaLayoutKernels::packQuery, q, qHalf, lq, heads, d, d);
-        strided(graph, grids, task + "_mirror_roll", k, v, writes.params(), writes.rolledToAt(), writes.rolledAt(),
+        mirrorTask(graph, grids, task + "_mirror_roll", k, v, writes.params(), writes.rolledToAt(), writes.rolledAt(),
                 cap, heads, d);
-        strided(graph, grids, task + "_mirror_write", k, v, writes.params(), writes.writtenAt(),
+        mirrorTask(graph, grids, task + "_mirror_write", k, v, writes.params(), writes.writtenAt(),
                 writes.writtenRowsAt(), cap, heads, d);
         graph.task(task + "_packkv", SdpaLayoutKernels::packWindow, new KernelContext(), k, v, window, kPacked, vPacked,
                 cap, heads, d);
@@ -87,7 +87,8 @@ public final class CudnnCacheAttention implements DeviceAttention {
                 .task(task + "_unpack", SdpaLayoutKernels::unpackOutput, oHalf, out, lq, heads, d, d);
     }
 
-    private void strided(TaskGraph graph, GridScheduler grids, String name, FloatArray k, FloatArray v,
+    /** Task {@code name}: {@link SdpaLayoutKernels#mirrorRows} of the rows params names, on the fixed grid. */
+    private void mirrorTask(TaskGraph graph, GridScheduler grids, String name, FloatArray k, FloatArray v,
                          IntArray params, int fromAt, int countAt, int cap, int heads, int d) {
         graph.task(name, SdpaLayoutKernels::mirrorRows, new KernelContext(), k, v, kCache, vCache, params, fromAt,
                 countAt, cap, heads, d);

@@ -15,10 +15,11 @@ import java.util.List;
  * <p>{@code -Dchameleon.tornado.vendor.weights=pointer}: the GEMMs read layer ℓ's weight in place through
  * {@link LayerGemm} instead of a staged copy, and the plan runs without CUDA graphs; {@code staged} (default) copies.
  *
- * <p>{@code -Dchameleon.tornado.vendor.attention=cache}: self-attention reads a full window in place from an F16 copy
- * of the KV cache at head dim d ({@link CudnnCacheAttention}; no CUDA graphs); {@code packed} (default until it is timed
- * on a GPU): TornadoVM's own cuDNN task over a window packed every call into a buffer of length cap with a mask column
- * ({@link CudnnAttention}).
+ * <p>{@code -Dchameleon.tornado.vendor.attention=cache} (default): self-attention reads a full window in place from an
+ * F16 copy of the KV cache at head dim d ({@link CudnnCacheAttention}; no CUDA graphs); {@code packed}: TornadoVM's own
+ * cuDNN task over a window packed every call into a buffer of length cap with a mask column ({@link CudnnAttention}).
+ * H100, same lease: a later chunk 763 → 677 ms, a first-chunk-window forward 144 → 116 ms with cache
+ * (bench/gpu/results/2026-12-07-h100-session8).
  */
 public final class VendorKernels implements DeviceKernels {
     private final boolean layerPointers = switch (System.getProperty("chameleon.tornado.vendor.weights", "staged")) {
@@ -27,7 +28,7 @@ public final class VendorKernels implements DeviceKernels {
         default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.weights must be staged or pointer, got "
                 + System.getProperty("chameleon.tornado.vendor.weights"));
     };
-    private final boolean cacheAttention = switch (System.getProperty("chameleon.tornado.vendor.attention", "packed")) {
+    private final boolean cacheAttention = switch (System.getProperty("chameleon.tornado.vendor.attention", "cache")) {
         case "cache" -> true;
         case "packed" -> false;
         default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.attention must be cache or packed, got "

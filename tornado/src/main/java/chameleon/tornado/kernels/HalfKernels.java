@@ -4,6 +4,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+import uk.ac.manchester.tornado.api.types.vectors.Half2;
 
 /**
  * F32 → F16 on the device, for the 16-bit operands of the vendor library tasks (cuBLAS GemmEx takes F16
@@ -18,6 +19,16 @@ public final class HalfKernels {
     public static void toHalf(FloatArray x, HalfFloatArray h, int size) {
         for (@Parallel int i = 0; i < size; i++) {
             h.set(i, new HalfFloat(x.get(i)));
+        }
+    }
+
+    /**
+     * {@link #toHalf} two elements a thread (size even): one 32-bit F16 pair store, where one half a thread left the
+     * conversion at ~1.3 TB/s on the H100 (2640×3072 in 0.037 ms). CUDA backend only (Half2's pair intrinsics).
+     */
+    public static void toHalfPairs(FloatArray x, HalfFloatArray h, int size) {
+        for (@Parallel int i = 0; i < size / 2; i++) {
+            h.setHalf2(2 * i, Half2.fromFloats(x.get(2 * i), x.get(2 * i + 1)));
         }
     }
 

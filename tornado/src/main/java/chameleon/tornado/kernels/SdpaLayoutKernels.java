@@ -2,10 +2,10 @@ package chameleon.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
-import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.vectors.Half2;
 
 /**
  * Layout changes around cuDNN's fused attention (SDPA), whose TornadoVM binding takes F16 tensors packed
@@ -14,13 +14,16 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * fixed length cap and the rows past the window are masked through one extra head-dim column: q gets a 1 in
  * column d, a padded key gets {@link #MASK} there (valid keys 0), so a padded key scores scale·MASK (about
  * −5300 for d = 128) and its softmax weight is exactly 0 in F32; padded V rows are 0. cuDNN wants the head dim
- * a multiple of 8, so dp = d + {@link #MASK_COLUMNS}. One thread per element of the written buffer (coalesced
- * writes).
+ * a multiple of 8, so dp = d + {@link #MASK_COLUMNS}.
  *
  * <p>{@code CudnnCacheAttention} instead keeps an F16 copy of the whole stacked cache in cuDNN's layout
  * [layers, heads, cap, d] ({@link #mirrorRows} brings the rows a block rewrote), so a full window is read in place at
  * head dim d; a shorter one is packed at its own length ({@link #packWindow}). Both run on a fixed grid of
  * {@link RowKernels#MOVE_THREADS} threads striding over the elements, since most executions have nothing to do.
+ *
+ * <p>Every kernel moves two adjacent columns a thread (d and dp are even): one 32-bit F16 pair, as
+ * {@link StageKernels#stageHalfPairs} does. CUDA backend only: Half2's pair intrinsics are its own, and the OpenCL
+ * backend cannot compile F16 stores at all on PoCL.
  */
 public final class SdpaLayoutKernels {
     /** Extra head-dim columns: column d carries the mask, the other 7 are 0 (dp stays a multiple of 8). */
@@ -33,18 +36,22 @@ public final class SdpaLayoutKernels {
 
     /** q [lq, heads, d] F32 → qh [heads, lq, dp] F16: the row, then 1 in column d, then zeros. */
     public static void packQuery(FloatArray q, HalfFloatArray qh, int lq, int heads, int d, int dp) {
-        int total = heads * lq * dp;
-        for (@Parallel int i = 0; i < total; i++) {
+        int pairs = heads * lq * dp / 2;
+        for (@Parallel int p = 0; p < pairs; p++) {
+            int i = 2 * p;
             int c = i % dp;
             int r = (i / dp) % lq;
             int h = i / (dp * lq);
-            float value = 0f;
+            float lo = 0f;
+            float hi = 0f;
             if (c < d) {
-                value = q.get((r * heads + h) * d + c);
+                int src = (r * heads + h) * d + c;
+                lo = q.get(src);
+                hi = q.get(src + 1);
             } else if (c == d) {
-                value = 1f;
+                lo = 1f;
             }
-            qh.set(i, new HalfFloat(value));
+            qh.setHalf2(i, Half2.fromFloats(lo, hi));
         }
     }
 
@@ -54,37 +61,45 @@ public final class SdpaLayoutKernels {
      */
     public static void packKeys(FloatArray k, FloatArray v, IntArray window, HalfFloatArray kh, HalfFloatArray vh,
                                 int cap, int heads, int d, int dp) {
-        int total = heads * cap * dp;
-        for (@Parallel int i = 0; i < total; i++) {
+        int pairs = heads * cap * dp / 2;
+        for (@Parallel int p = 0; p < pairs; p++) {
+            int i = 2 * p;
             int from = window.get(0);
             int length = window.get(1) - from;
             int c = i % dp;
             int j = (i / dp) % cap;
             int h = i / (dp * cap);
-            float key = 0f;
-            float value = 0f;
+            float k0 = 0f;
+            float k1 = 0f;
+            float v0 = 0f;
+            float v1 = 0f;
             if (j < length) {
                 if (c < d) {
                     int src = ((from + j) * heads + h) * d + c;
-                    key = k.get(src);
-                    value = v.get(src);
+                    k0 = k.get(src);
+                    k1 = k.get(src + 1);
+                    v0 = v.get(src);
+                    v1 = v.get(src + 1);
                 }
             } else if (c == d) {
-                key = MASK;
+                k0 = MASK;
             }
-            kh.set(i, new HalfFloat(key));
-            vh.set(i, new HalfFloat(value));
+            kh.setHalf2(i, Half2.fromFloats(k0, k1));
+            vh.setHalf2(i, Half2.fromFloats(v0, v1));
         }
     }
 
     /** oh [heads, lq, dp] F16 → out [lq, heads, d] F32 (the mask columns dropped). */
     public static void unpackOutput(HalfFloatArray oh, FloatArray out, int lq, int heads, int d, int dp) {
-        int total = lq * heads * d;
-        for (@Parallel int i = 0; i < total; i++) {
+        int pairs = lq * heads * d / 2;
+        for (@Parallel int p = 0; p < pairs; p++) {
+            int i = 2 * p;
             int c = i % d;
             int h = (i / d) % heads;
             int r = i / (d * heads);
-            out.set(i, oh.get((h * lq + r) * dp + c).getFloat32());
+            Half2 o = oh.getHalf2((h * lq + r) * dp + c);
+            out.set(i, Half2.lowFloat(o));
+            out.set(i + 1, Half2.highFloat(o));
         }
     }
 
@@ -96,14 +111,16 @@ public final class SdpaLayoutKernels {
                                   IntArray params, int fromAt, int countAt, int cap, int heads, int d) {
         int rowSize = heads * d;
         int from = params.get(fromAt);
-        int n = params.get(countAt) * rowSize;
-        for (int i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+        int pairs = params.get(countAt) * rowSize / 2;
+        for (int p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
+            int i = 2 * p;
             int row = from + i / rowSize;
             int layer = row / cap;
             int h = (i / d) % heads;
             int dst = ((layer * heads + h) * cap + row - layer * cap) * d + i % d;
-            kh.set(dst, new HalfFloat(k.get(from * rowSize + i)));
-            vh.set(dst, new HalfFloat(v.get(from * rowSize + i)));
+            int src = from * rowSize + i;
+            kh.setHalf2(dst, Half2.fromFloats(k.get(src), k.get(src + 1)));
+            vh.setHalf2(dst, Half2.fromFloats(v.get(src), v.get(src + 1)));
         }
     }
 
@@ -116,17 +133,18 @@ public final class SdpaLayoutKernels {
                                   HalfFloatArray vh, int cap, int heads, int d) {
         int from = window.get(0);
         int length = window.get(1) - from;
-        int n = length * heads * d;
+        int pairs = length * heads * d / 2;
         if (from % cap == 0 && length == cap) {
-            n = 0;
+            pairs = 0;
         }
-        for (int i = ctx.globalIdx; i < n; i += ctx.globalGroupSizeX) {
+        for (int p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
+            int i = 2 * p;
             int c = i % d;
             int j = (i / d) % length;
             int h = i / (d * length);
             int src = ((from + j) * heads + h) * d + c;
-            kh.set(i, new HalfFloat(k.get(src)));
-            vh.set(i, new HalfFloat(v.get(src)));
+            kh.setHalf2(i, Half2.fromFloats(k.get(src), k.get(src + 1)));
+            vh.setHalf2(i, Half2.fromFloats(v.get(src), v.get(src + 1)));
         }
     }
 }

@@ -1,13 +1,12 @@
 package chameleon.tornado.vendor;
 
-import chameleon.tornado.kernels.RowKernels;
 import chameleon.tornado.kernels.SdpaLayoutKernels;
 import chameleon.tornado.plan.CacheWrites;
 import chameleon.tornado.plan.DeviceAttention;
+import chameleon.tornado.plan.FixedGrid;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
@@ -81,7 +80,7 @@ public final class CudnnCacheAttention implements DeviceAttention {
                 writes.writtenRowsAt(), cap, heads, d);
         graph.task(task + "_packkv", SdpaLayoutKernels::packWindow, new KernelContext(), k, v, window, kPacked, vPacked,
                 cap, heads, d);
-        fixedGrid(grids, graph, task + "_packkv");
+        FixedGrid.add(grids, graph, task + "_packkv");
         graph.libraryTask(task + "_sdpa", CudnnSdpa::sdpa, qHalf, kCache, vCache, kPacked, vPacked, oHalf, window,
                         heads, lq, cap, d, scale)
                 .task(task + "_unpack", SdpaLayoutKernels::unpackOutput, oHalf, out, lq, heads, d, d);
@@ -89,15 +88,9 @@ public final class CudnnCacheAttention implements DeviceAttention {
 
     /** Task {@code name}: {@link SdpaLayoutKernels#mirrorRows} of the rows params names, on the fixed grid. */
     private void mirrorTask(TaskGraph graph, GridScheduler grids, String name, FloatArray k, FloatArray v,
-                         IntArray params, int fromAt, int countAt, int cap, int heads, int d) {
+                            IntArray params, int fromAt, int countAt, int cap, int heads, int d) {
         graph.task(name, SdpaLayoutKernels::mirrorRows, new KernelContext(), k, v, kCache, vCache, params, fromAt,
                 countAt, cap, heads, d);
-        fixedGrid(grids, graph, name);
-    }
-
-    private static void fixedGrid(GridScheduler grids, TaskGraph graph, String name) {
-        WorkerGrid1D grid = new WorkerGrid1D(RowKernels.MOVE_THREADS);
-        grid.setLocalWork(256, 1, 1);
-        grids.addWorkerGrid(graph.getTaskGraphName() + "." + name, grid);
+        FixedGrid.add(grids, graph, name);
     }
 }

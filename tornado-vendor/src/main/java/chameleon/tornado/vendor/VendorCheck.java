@@ -5,6 +5,7 @@ import chameleon.tensor.Shape;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.TornadoBackend;
 import chameleon.tornado.kernels.SdpaLayoutKernels;
+import chameleon.tornado.plan.CacheWrites;
 import chameleon.tornado.plan.DeviceAttention;
 import chameleon.tornado.plan.DeviceLinear;
 import java.lang.foreign.MemorySegment;
@@ -233,16 +234,11 @@ public final class VendorCheck {
         }
         window.set(0, cap);
         window.set(1, 2 * cap);
-        IntArray params = new IntArray(4);                                         // no roll; the chunk's rows
-        params.set(0, 0);
-        params.set(1, 0);
-        params.set(2, 2 * cap - lq);
-        params.set(3, lq);
+        CacheWrites chunkRows = CacheWrites.written(2 * cap - lq, lq);                // no roll; the chunk's rows
         GridScheduler tg = new GridScheduler();
         TaskGraph t = new TaskGraph("cache_attention_time");
-        t.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, k, v, window, params);
-        new CudnnCacheAttention().addTo(t, tg, "attn", q, k, v, window, new chameleon.tornado.plan.CacheWrites(params,
-                0, 1, 2, 3), out, lq, cap, heads, d, scale);
+        t.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, k, v, window, chunkRows.params());
+        new CudnnCacheAttention().addTo(t, tg, "attn", q, k, v, window, chunkRows, out, lq, cap, heads, d, scale);
         t.transferToHost(DataTransferMode.UNDER_DEMAND, out);
         double[] ms = time(t, iters, p -> p.withGridScheduler(tg), false);
         double flops = 4.0 * lq * cap * heads * d;

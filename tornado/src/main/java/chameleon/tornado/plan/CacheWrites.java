@@ -15,10 +15,15 @@ public record CacheWrites(IntArray params, int rolledToAt, int rolledAt, int wri
 
     /** Every execution rewrites rows [0, rows): for callers that fill the cache from the host (benchmarks, checks). */
     public static CacheWrites everyRow(int rows) {
+        return written(0, rows);
+    }
+
+    /** Every execution rewrites rows [from, from + rows) and rolls none, in a params array of its own (4 ints). */
+    public static CacheWrites written(int from, int rows) {
         IntArray p = new IntArray(4);
         p.set(0, 0);
         p.set(1, 0);
-        p.set(2, 0);
+        p.set(2, from);
         p.set(3, rows);
         return new CacheWrites(p, 0, 1, 2, 3);
     }

@@ -18,7 +18,6 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
@@ -430,9 +429,7 @@ public final class DitGraphs implements AutoCloseable {
     private static TaskGraph move(TaskGraph g, GridScheduler grids, String name, FloatArray src, FloatArray dst,
                                   IntArray plan, int srcAt, int dstAt, int countAt, int rowSize) {
         g.task(name, RowKernels::moveRows, new KernelContext(), src, dst, plan, srcAt, dstAt, countAt, rowSize);
-        WorkerGrid1D grid = new WorkerGrid1D(RowKernels.MOVE_THREADS);
-        grid.setLocalWork(256, 1, 1);
-        grids.addWorkerGrid(g.getTaskGraphName() + "." + name, grid);
+        FixedGrid.add(grids, g, name);
         return g;
     }
 

@@ -223,10 +223,30 @@ public final class CublasLinear implements DeviceLinear {
         }
     }
 
+    /** HALF: the product reads F16 rows, which it would otherwise round x to first. */
+    @Override
+    public boolean readsHalf() {
+        return precision == Precision.HALF;
+    }
+
+    @Override
+    public void addToHalf(TaskGraph graph, GridScheduler grids, String task, HalfFloatArray x, FloatArray y, int m,
+                          IntArray layer, Bias withBias) {
+        if (precision != Precision.HALF) {
+            throw new UnsupportedOperationException("linear " + task + " is " + precision + ": it reads F32 rows");
+        }
+        checkRows(task, x.getSize(), y, m);
+        addHalfProduct(graph, task, x, y, m, layer, withBias);
+    }
+
     private void checkRows(String task, FloatArray x, FloatArray y, int m) {
-        if (x.getSize() < (long) m * k || y.getSize() < (long) m * n) {
+        checkRows(task, x.getSize(), y, m);
+    }
+
+    private void checkRows(String task, long xSize, FloatArray y, int m) {
+        if (xSize < (long) m * k || y.getSize() < (long) m * n) {
             throw new IllegalArgumentException("linear " + task + ": x [" + m + ", " + k + "] and y [" + m + ", " + n
-                    + "] do not fit arrays of " + x.getSize() + " and " + y.getSize() + " floats");
+                    + "] do not fit arrays of " + xSize + " and " + y.getSize() + " elements");
         }
     }
 

@@ -2,6 +2,8 @@ package chameleon.tornado.vendor;
 
 import chameleon.tornado.kernels.SdpaLayoutKernels;
 import chameleon.tornado.plan.DeviceAttention;
+import chameleon.tornado.plan.DeviceKvCache;
+import chameleon.tornado.plan.FloatKvCache;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -56,6 +58,30 @@ public final class CudnnAttention implements DeviceAttention {
     @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
                       IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale) {
+        int dp = addSdpa(graph, task, q, k, v, window, lq, cap, heads, d, scale);
+        graph.task(task + "_unpack", SdpaLayoutKernels::unpackOutput, oHalf, out, lq, heads, d, dp);
+    }
+
+    /** The F16 result [lq, heads, d] straight from cuDNN's output, for an F16-input linear; an F32 cache only. */
+    @Override
+    public void addToHalf(TaskGraph graph, GridScheduler grids, String task, FloatArray q, DeviceKvCache cache,
+                          IntArray window, HalfFloatArray out, int lq, float scale) {
+        if (!(cache instanceof FloatKvCache f)) {
+            throw new IllegalArgumentException(task + ": CudnnAttention packs from an F32 KV cache, got "
+                    + cache.getClass().getSimpleName());
+        }
+        int heads = f.heads(), d = f.headDim();
+        if (out.getSize() < lq * heads * d) {
+            throw new IllegalArgumentException(task + ": F16 output of " + out.getSize() + " halves for [" + lq + ", "
+                    + heads + ", " + d + "]");
+        }
+        int dp = addSdpa(graph, task, q, f.keys(), f.values(), window, lq, f.cap(), heads, d, scale);
+        graph.task(task + "_unpack", SdpaLayoutKernels::unpackOutputHalf, oHalf, out, lq, heads, d, dp);
+    }
+
+    /** Packing and the SDPA task, output in {@link #oHalf} [heads, lq, dp]; returns dp. */
+    private int addSdpa(TaskGraph graph, String task, FloatArray q, FloatArray k, FloatArray v, IntArray window, int lq,
+                        int cap, int heads, int d, float scale) {
         int dp = keys == Keys.WINDOW ? d + SdpaLayoutKernels.MASK_COLUMNS : d;
         if (d % 8 != 0 || dp > 256) {
             throw new IllegalArgumentException("cuDNN SDPA needs head_dim a multiple of 8 and at most 256 (with "
@@ -72,7 +98,7 @@ public final class CudnnAttention implements DeviceAttention {
         graph.task(task + "_packq", SdpaLayoutKernels::packQuery, q, qHalf, lq, heads, d, dp)
                 .task(task + "_packkv", SdpaLayoutKernels::packKeys, k, v, window, kHalf, vHalf, cap, heads, d, dp)
                 .libraryTask(task + "_sdpa", CuDnn::sdpaForward, qHalf, kHalf, vHalf, oHalf, 1, heads, lq, cap, dp,
-                        scale, false)
-                .task(task + "_unpack", SdpaLayoutKernels::unpackOutput, oHalf, out, lq, heads, d, dp);
+                        scale, false);
+        return dp;
     }
 }

@@ -129,8 +129,15 @@ public final class CudnnSdpa implements TornadoLibraryProvider {
             v = inv.getDevicePointer(4);
         }
         long plan = plan(ctx, heads, lq, length, d, (float) inv.getArg(11));
-        check((int) Native.call(Native.EXECUTE, ctx.handle, plan, inv.getDevicePointer(0), k, v, inv.getDevicePointer(5),
-                ctx.workspace), "cuDNN SDPA (keys [" + from + ", " + to + "))");
+        int status;
+        try {
+            // invokeExact: no argument array and no boxing on the dispatch path (once a block)
+            status = (int) Native.EXECUTE.invokeExact(ctx.handle, plan, inv.getDevicePointer(0), k, v,
+                    inv.getDevicePointer(5), ctx.workspace);
+        } catch (Throwable t) {
+            throw new IllegalStateException("TornadoVM cuDNN native call failed", t);
+        }
+        check(status, "cuDNN SDPA (keys [" + from + ", " + to + "))");
     }
 
     private static long plan(Context ctx, int heads, int lq, int keys, int d, float scale) {

@@ -107,11 +107,18 @@ public final class LayerGemm implements TornadoLibraryProvider {
                     + stride + " a layer)");
         }
         long a = inv.getDevicePointer(5) + layer * stride * Short.BYTES;
-        int status = call(Native.GEMM_EX, ctx.handle(), (int) inv.getArg(0), (int) inv.getArg(1), (int) inv.getArg(2),
-                (int) inv.getArg(3), (int) inv.getArg(4), ctx.alpha(), MemorySegment.ofAddress(a), CUDA_R_16F,
-                (int) inv.getArg(6), MemorySegment.ofAddress(inv.getDevicePointer(10)), CUDA_R_16F, (int) inv.getArg(11),
-                ctx.beta(), MemorySegment.ofAddress(inv.getDevicePointer(12)), CUDA_R_32F, (int) inv.getArg(13),
-                CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        int status;
+        try {
+            // invokeExact: no argument array and no boxing on the dispatch path (seven products a block)
+            status = (int) Native.GEMM_EX.invokeExact(ctx.handle(), (int) inv.getArg(0), (int) inv.getArg(1),
+                    (int) inv.getArg(2), (int) inv.getArg(3), (int) inv.getArg(4), ctx.alpha(),
+                    MemorySegment.ofAddress(a), CUDA_R_16F, (int) inv.getArg(6),
+                    MemorySegment.ofAddress(inv.getDevicePointer(10)), CUDA_R_16F, (int) inv.getArg(11), ctx.beta(),
+                    MemorySegment.ofAddress(inv.getDevicePointer(12)), CUDA_R_32F, (int) inv.getArg(13),
+                    CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cublasGemmEx through FFM failed", t);
+        }
         check(status, "cublasGemmEx (layer " + layer + ")");
     }
 

@@ -5,7 +5,6 @@ import chameleon.tensor.Shape;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.TornadoBackend;
 import chameleon.tornado.kernels.SdpaLayoutKernels;
-import chameleon.tornado.plan.CacheWrites;
 import chameleon.tornado.plan.DeviceAttention;
 import chameleon.tornado.plan.DeviceLinear;
 import java.lang.foreign.MemorySegment;
@@ -201,8 +200,8 @@ public final class VendorCheck {
 
     /**
      * {@link CudnnCacheAttention} over a two-layer stacked cache: whole layers read in place, a window across the
-     * layers' rows packed at its length; then the time a block pays for it (a chunk's 2 640 rows mirrored, q packed,
-     * SDPA over layer 1 in place, output unpacked; no CUDA graph).
+     * layers' rows packed at its length; then the time a block pays for it (a chunk's 2 640 rows written to the F16
+     * cache, q packed, SDPA over layer 1 in place, output unpacked; no CUDA graph).
      */
     private static void cacheAttention(int lq, int cap, int heads, int d, int iters) {
         Random r = new Random(12);
@@ -234,16 +233,22 @@ public final class VendorCheck {
         }
         window.set(0, cap);
         window.set(1, 2 * cap);
-        CacheWrites chunkRows = CacheWrites.written(2 * cap - lq, lq);                // no roll; the chunk's rows
+        // a block's use: the chunk's lq rows written into the F16 cache (no roll), then SDPA over layer 1 in place
+        HalfKvCache cache = new HalfKvCache(2, cap, heads, d);
+        IntArray rows = new IntArray(3);                                           // {source 0, target, count}
+        rows.set(1, 2 * cap - lq);
+        rows.set(2, lq);
         GridScheduler tg = new GridScheduler();
         TaskGraph t = new TaskGraph("cache_attention_time");
-        t.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, k, v, window, chunkRows.params());
-        new CudnnCacheAttention().addTo(t, tg, "attn", q, k, v, window, chunkRows, out, lq, cap, heads, d, scale);
+        t.transferToDevice(DataTransferMode.FIRST_EXECUTION, q, k, v, window, rows)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, cache.arrays());
+        cache.addWrite(t, tg, "write", k, v, rows, 0, 1, 2);
+        new CudnnCacheAttention().addTo(t, tg, "attn", q, cache, window, out, lq, scale);
         t.transferToHost(DataTransferMode.UNDER_DEMAND, out);
         double[] ms = time(t, iters, p -> p.withGridScheduler(tg), false);
         double flops = 4.0 * lq * cap * heads * d;
         System.out.printf("RESULT attention CudnnCacheAttention lq %d x window %d x %d heads x %d: %.3f ms per call = %.0f"
-                + " TFLOP/s (%d rows mirrored + SDPA in place at d %d + pack q/unpack; no CUDA graph, median of %d; first"
+                + " TFLOP/s (%d rows written + SDPA in place at d %d + pack q/unpack; no CUDA graph, median of %d; first"
                 + " run %.0f ms)%n", lq, cap, heads, d, ms[1], flops / (ms[1] * 1e-3) / 1e12, lq, d, iters, ms[0]);
     }
 

@@ -2,6 +2,7 @@ package chameleon.tornado.vendor;
 
 import chameleon.tensor.Tensor;
 import chameleon.tornado.plan.DeviceAttention;
+import chameleon.tornado.plan.DeviceKvCache;
 import chameleon.tornado.plan.DeviceKernels;
 import chameleon.tornado.plan.DeviceLinear;
 import java.util.List;
@@ -15,8 +16,9 @@ import java.util.List;
  * <p>{@code -Dchameleon.tornado.vendor.weights=pointer}: the GEMMs read layer ℓ's weight in place through
  * {@link LayerGemm} instead of a staged copy, and the plan runs without CUDA graphs; {@code staged} (default) copies.
  *
- * <p>{@code -Dchameleon.tornado.vendor.attention=cache} (default): self-attention reads a full window in place from an
- * F16 copy of the KV cache at head dim d ({@link CudnnCacheAttention}; no CUDA graphs); {@code packed}: TornadoVM's own
+ * <p>{@code -Dchameleon.tornado.vendor.attention=cache} (default): the KV cache is kept F16 in cuDNN's layout
+ * ({@link HalfKvCache}) and self-attention reads a full window of it in place at head dim d ({@link CudnnCacheAttention};
+ * no CUDA graphs); {@code packed}: TornadoVM's own
  * cuDNN task over a window packed every call into a buffer of length cap with a mask column ({@link CudnnAttention}).
  * H100, same lease: a later chunk 763 → 677 ms, a first-chunk-window forward 144 → 116 ms with cache
  * (bench/gpu/results/2026-12-07-h100-session8).
@@ -49,6 +51,13 @@ public final class VendorKernels implements DeviceKernels {
     @Override
     public boolean replayable() {
         return !layerPointers && !cacheAttention;
+    }
+
+    /** With the cache attention: the cache in its F16 layout ({@link HalfKvCache}), the only copy on the device. */
+    @Override
+    public DeviceKvCache kvCache(int layers, int cap, int heads, int headDim) {
+        return cacheAttention ? new HalfKvCache(layers, cap, heads, headDim)
+                : DeviceKernels.super.kvCache(layers, cap, heads, headDim);
     }
 
     @Override

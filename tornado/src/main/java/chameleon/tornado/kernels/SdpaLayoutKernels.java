@@ -16,10 +16,11 @@ import uk.ac.manchester.tornado.api.types.vectors.Half2;
  * −5300 for d = 128) and its softmax weight is exactly 0 in F32; padded V rows are 0. cuDNN wants the head dim
  * a multiple of 8, so dp = d + {@link #MASK_COLUMNS}.
  *
- * <p>{@code CudnnCacheAttention} instead keeps an F16 copy of the whole stacked cache in cuDNN's layout
- * [layers, heads, cap, d] ({@link #mirrorRows} brings the rows a block rewrote), so a full window is read in place at
- * head dim d; a shorter one is packed at its own length ({@link #packWindow}). Both run on a fixed grid of
- * {@link RowKernels#MOVE_THREADS} threads striding over the elements, since most executions have nothing to do.
+ * <p>{@code CudnnCacheAttention} instead reads {@code HalfKvCache}, the stacked cache itself in cuDNN's layout
+ * [layers, heads, cap, d] ({@link #writeCacheRows} writes a chunk's rows, {@link #moveCacheRows} rolls), so a full
+ * window is read in place at head dim d; a shorter one is packed at its own length ({@link #packWindow}). These run on a
+ * fixed grid of {@link RowKernels#MOVE_THREADS} threads striding over the elements, since most executions have
+ * nothing (or little) to do.
  *
  * <p>Every kernel moves two adjacent columns a thread (d and dp are even): one 32-bit F16 pair, as
  * {@link StageKernels#stageHalfPairs} does. CUDA backend only: Half2's pair intrinsics are its own, and the OpenCL
@@ -91,46 +92,82 @@ public final class SdpaLayoutKernels {
 
     /** oh [heads, lq, dp] F16 → out [lq, heads, d] F32 (the mask columns dropped). */
     public static void unpackOutput(HalfFloatArray oh, FloatArray out, int lq, int heads, int d, int dp) {
-        int pairs = lq * heads * d / 2;
-        for (@Parallel int p = 0; p < pairs; p++) {
+        for (@Parallel int p = 0; p < lq * heads * d / 2; p++) {
             int i = 2 * p;
-            int c = i % d;
-            int h = (i / d) % heads;
-            int r = i / (d * heads);
-            Half2 o = oh.getHalf2((h * lq + r) * dp + c);
+            Half2 o = oh.getHalf2(outputSource(i, lq, heads, d, dp));
             out.set(i, Half2.lowFloat(o));
             out.set(i + 1, Half2.highFloat(o));
         }
     }
 
     /**
-     * k, v [layers·cap, heads, d] F32, rows [params[fromAt], +params[countAt]) (absolute rows of the stacked cache) →
-     * the same rows of kh, vh [layers, heads, cap, d] F16. Reads coalesced, writes d contiguous halves a row and head.
+     * oh [heads, lq, dp] F16 → out [lq, heads, d] F16 (the mask columns dropped): the rows an F16-input linear reads
+     * ({@code o}, {@code cross_o} through cuBLAS), so no F32 output is written and read back to be rounded again.
      */
-    public static void mirrorRows(KernelContext ctx, FloatArray k, FloatArray v, HalfFloatArray kh, HalfFloatArray vh,
-                                  IntArray params, int fromAt, int countAt, int cap, int heads, int d) {
+    public static void unpackOutputHalf(HalfFloatArray oh, HalfFloatArray out, int lq, int heads, int d, int dp) {
+        for (@Parallel int p = 0; p < lq * heads * d / 2; p++) {
+            out.setHalf2(2 * p, oh.getHalf2(outputSource(2 * p, lq, heads, d, dp)));
+        }
+    }
+
+    /** Where element i of the output rows [lq, heads, d] sits in cuDNN's [heads, lq, dp] (inlined into the kernels). */
+    private static int outputSource(int i, int lq, int heads, int d, int dp) {
+        int c = i % d;
+        int h = (i / d) % heads;
+        int r = i / (d * heads);
+        return (h * lq + r) * dp + c;
+    }
+
+    /**
+     * Rows [params[srcAt], +params[countAt]) of k, v [·, heads, d] F32 → rows from params[dstAt] (absolute rows of the
+     * stacked cache) of kh, vh [layers, heads, cap, d] F16: the chunk's new K/V into {@code HalfKvCache}. Reads
+     * coalesced, writes d contiguous halves a row and head.
+     */
+    public static void writeCacheRows(KernelContext ctx, FloatArray k, FloatArray v, HalfFloatArray kh,
+                                      HalfFloatArray vh, IntArray params, int srcAt, int dstAt, int countAt, int cap,
+                                      int heads, int d) {
         int rowSize = heads * d;
-        int from = params.get(fromAt);
+        int from = params.get(dstAt);
+        int src0 = params.get(srcAt) * rowSize;
         int pairs = params.get(countAt) * rowSize / 2;
         for (int p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
             int i = 2 * p;
-            int row = from + i / rowSize;
-            int layer = row / cap;
-            int h = (i / d) % heads;
-            int dst = ((layer * heads + h) * cap + row - layer * cap) * d + i % d;
-            int src = from * rowSize + i;
-            kh.setHalf2(dst, Half2.fromFloats(k.get(src), k.get(src + 1)));
-            vh.setHalf2(dst, Half2.fromFloats(v.get(src), v.get(src + 1)));
+            int dst = cacheIndex(from + i / rowSize, (i / d) % heads, i % d, cap, heads, d);
+            kh.setHalf2(dst, Half2.fromFloats(k.get(src0 + i), k.get(src0 + i + 1)));
+            vh.setHalf2(dst, Half2.fromFloats(v.get(src0 + i), v.get(src0 + i + 1)));
         }
     }
 
     /**
-     * k, v [layers·cap, heads, d] F32, rows [window[0], window[1]) → kh, vh [heads, length, d] F16 packed at the
-     * window's own length; nothing when the window is a whole layer (window[0] a multiple of cap, length cap), which
-     * cuDNN reads in place from the mirror.
+     * Rows [params[srcAt], +params[countAt]) of kh, vh → rows from params[dstAt] of dk, dv, all F16 [layers, heads, cap,
+     * d] (absolute rows; a scratch of one layer takes rows [0, count)): the ring buffer's roll, in two calls through a
+     * scratch since the ranges may overlap.
      */
-    public static void packWindow(KernelContext ctx, FloatArray k, FloatArray v, IntArray window, HalfFloatArray kh,
-                                  HalfFloatArray vh, int cap, int heads, int d) {
+    public static void moveCacheRows(KernelContext ctx, HalfFloatArray kh, HalfFloatArray vh, HalfFloatArray dk,
+                                     HalfFloatArray dv, IntArray params, int srcAt, int dstAt, int countAt, int cap,
+                                     int heads, int d) {
+        int count = params.get(countAt);
+        int from = params.get(srcAt);
+        int to = params.get(dstAt);
+        int pairs = count * heads * d / 2;
+        for (int p = ctx.globalIdx; p < pairs; p += ctx.globalGroupSizeX) {
+            int i = 2 * p;
+            int c = i % d;
+            int h = (i / d) % heads;
+            int j = i / (d * heads);
+            int src = cacheIndex(from + j, h, c, cap, heads, d);
+            int dst = cacheIndex(to + j, h, c, cap, heads, d);
+            dk.setHalf2(dst, kh.getHalf2(src));
+            dv.setHalf2(dst, vh.getHalf2(src));
+        }
+    }
+
+    /**
+     * kh, vh [layers, heads, cap, d] F16, rows [window[0], window[1]) (one layer's) → pk, pv [heads, length, d] packed at
+     * the window's own length; nothing when the window is a whole layer, which cuDNN reads in place.
+     */
+    public static void packWindow(KernelContext ctx, HalfFloatArray kh, HalfFloatArray vh, IntArray window,
+                                  HalfFloatArray pk, HalfFloatArray pv, int cap, int heads, int d) {
         int from = window.get(0);
         int length = window.get(1) - from;
         int pairs = length * heads * d / 2;
@@ -142,9 +179,15 @@ public final class SdpaLayoutKernels {
             int c = i % d;
             int j = (i / d) % length;
             int h = i / (d * length);
-            int src = ((from + j) * heads + h) * d + c;
-            kh.setHalf2(i, Half2.fromFloats(k.get(src), k.get(src + 1)));
-            vh.setHalf2(i, Half2.fromFloats(v.get(src), v.get(src + 1)));
+            int src = cacheIndex(from + j, h, c, cap, heads, d);
+            pk.setHalf2(i, kh.getHalf2(src));
+            pv.setHalf2(i, vh.getHalf2(src));
         }
+    }
+
+    /** Element (absolute row, head h, column c) of a stacked cache [layers, heads, cap, d] (inlined into the kernels). */
+    public static int cacheIndex(int row, int h, int c, int cap, int heads, int d) {
+        int layer = row / cap;
+        return ((layer * heads + h) * cap + row - layer * cap) * d + c;
     }
 }

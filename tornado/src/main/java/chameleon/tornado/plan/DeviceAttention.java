@@ -2,7 +2,10 @@ package chameleon.tornado.plan;
 
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
+import chameleon.tornado.kernels.HalfKernels;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -26,12 +29,38 @@ public interface DeviceAttention {
                IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale);
 
     /**
-     * As above, for a graph that rewrites some rows of k and v itself each execution ({@code writes} says which); an
-     * attention that reads k and v directly needs nothing more, one that keeps its own copy updates those rows.
+     * As above over a {@link DeviceKvCache} that the graph rolls and writes itself (the DiT's self-attention), the window
+     * in its absolute rows, cap its layer's rows. By default its F32 arrays ({@link FloatKvCache}); an attention that
+     * reads another layout overrides this.
      */
-    default void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
-                       IntArray window, CacheWrites writes, FloatArray out, int lq, int cap, int heads, int d,
-                       float scale) {
-        addTo(graph, grids, task, q, k, v, window, out, lq, cap, heads, d, scale);
+    default void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, DeviceKvCache cache,
+                       IntArray window, FloatArray out, int lq, float scale) {
+        if (!(cache instanceof FloatKvCache f)) {
+            throw new IllegalArgumentException(task + ": " + getClass().getSimpleName() + " reads an F32 KV cache, got "
+                    + cache.getClass().getSimpleName());
+        }
+        addTo(graph, grids, task, q, f.keys(), f.values(), window, out, lq, f.cap(), f.heads(), f.headDim(), scale);
+    }
+
+    /**
+     * As {@link #addTo(TaskGraph, GridScheduler, String, FloatArray, DeviceKvCache, IntArray, FloatArray, int, float)},
+     * with the output rounded to F16 for a linear that reads F16 rows ({@link DeviceLinear#readsHalf}: the attention's
+     * output projection through cuBLAS). By default the F32 output goes to a scratch of its own and
+     * {@code task + "_x16"} rounds it ({@link HalfKernels#toHalfPairs}, CUDA backend only); cuDNN's attentions write
+     * their F16 result in this layout directly.
+     *
+     * @param out [lq, heads, d] F16, written on the device
+     */
+    default void addToHalf(TaskGraph graph, GridScheduler grids, String task, FloatArray q, DeviceKvCache cache,
+                           IntArray window, HalfFloatArray out, int lq, float scale) {
+        int size = lq * cache.heads() * cache.headDim();
+        if (out.getSize() < size || size % 2 != 0) {
+            throw new IllegalArgumentException(task + ": F16 output of " + out.getSize() + " halves for [" + lq + ", "
+                    + cache.heads() + ", " + cache.headDim() + "] (an even count)");
+        }
+        FloatArray f = new FloatArray(size);                                   // [lq, heads, d]
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, f);
+        addTo(graph, grids, task, q, cache, window, f, lq, scale);
+        graph.task(task + "_x16", HalfKernels::toHalfPairs, f, out, size);
     }
 }

@@ -20,6 +20,11 @@ public interface DeviceKernels {
      */
     DeviceLinear linear(List<Tensor> weights, List<Tensor> biases);
 
+    /** The self-attention KV cache of every layer, in the layout {@link #attention()} reads (by default F32 rows). */
+    default DeviceKvCache kvCache(int layers, int cap, int heads, int headDim) {
+        return new FloatKvCache(layers, cap, heads, headDim);
+    }
+
     /** Attention over a window of the KV cache chosen at run time. */
     DeviceAttention attention();
 

@@ -6,6 +6,7 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -50,6 +51,23 @@ public interface DeviceLinear {
      */
     void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray x, FloatArray y, int m, IntArray layer,
                Bias bias);
+
+    /**
+     * Whether {@link #addToHalf} takes x as F16 rows (cuBLAS, which rounds x to F16 first anyway): a producer that can
+     * write F16 itself (cuDNN's attention output) then saves the F32 round trip and the rounding pass.
+     */
+    default boolean readsHalf() {
+        return false;
+    }
+
+    /**
+     * As {@link #addTo(TaskGraph, GridScheduler, String, FloatArray, FloatArray, int, IntArray, Bias)} from x [m, k]
+     * F16 on the device; only where {@link #readsHalf()}.
+     */
+    default void addToHalf(TaskGraph graph, GridScheduler grids, String task, HalfFloatArray x, FloatArray y, int m,
+                           IntArray layer, Bias bias) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " (" + task + ") reads F32 rows");
+    }
 
     /** Who adds the bias b_ℓ. */
     enum Bias {

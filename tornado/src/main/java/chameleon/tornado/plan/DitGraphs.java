@@ -22,6 +22,7 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
@@ -99,8 +100,7 @@ public final class DitGraphs implements AutoCloseable {
 
     // Device state.
     private final FloatArray x;          // [rows, dim] residual stream
-    private final FloatArray kCache;     // [layers·cacheRows, heads, headDim] rotated keys, layer ℓ at rows ℓ·cacheRows
-    private final FloatArray vCache;     // [layers·cacheRows, heads, headDim]
+    private final DeviceKvCache cache;   // every layer's rotated keys and values, layer ℓ at rows ℓ·cacheRows
     private final FloatArray crossK;     // [layers·T, heads, headDim] after norm_k
     private final FloatArray crossV;     // [layers·T, heads, headDim]
     private final FloatArray out;        // [rows, outCols] head output
@@ -117,11 +117,6 @@ public final class DitGraphs implements AutoCloseable {
         this.dims = dims;
         this.kernels = kernels.name();
         int rows = dims.rows(), dim = dims.dim(), t = dims.textLen(), layers = dims.layers();
-        long cacheFloats = (long) layers * dims.cacheRows() * dim;
-        if (cacheFloats > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("a KV cache of " + layers + " layers × " + dims.cacheRows() + " rows × "
-                    + dim + " exceeds a TornadoVM array's 2^31 elements");
-        }
         List<WanAttentionBlock> blocks = model.blocks();
         if (blocks.size() != layers) {
             throw new IllegalArgumentException("model has " + blocks.size() + " blocks, dims say " + layers);
@@ -138,8 +133,7 @@ public final class DitGraphs implements AutoCloseable {
         window = new IntArray(2);
         crossWindow = new IntArray(2);
         x = new FloatArray(rows * dim);
-        kCache = new FloatArray((int) cacheFloats);
-        vCache = new FloatArray((int) cacheFloats);
+        cache = kernels.kvCache(layers, dims.cacheRows(), dims.heads(), dims.headDim());
         crossK = new FloatArray(layers * t * dim);
         crossV = new FloatArray(layers * t * dim);
         out = new FloatArray(rows * dims.outCols());
@@ -337,14 +331,15 @@ public final class DitGraphs implements AutoCloseable {
         zeros.init(0f);
         FloatArray h = new FloatArray(rows * dim), qs = new FloatArray(rows * dim), ks = new FloatArray(rows * dim),
                 vs = new FloatArray(rows * dim), att = new FloatArray(rows * dim), proj = new FloatArray(rows * dim);
-        FloatArray roll = new FloatArray(cap * dim);
+        FloatArray vb = qkNorm ? new FloatArray(rows * dim) : vs;               // [rows, dim] the chunk's v + b_v
 
         TaskGraph g = new TaskGraph(blockName)
                 .consumeFromDevice(inputName, x, e0, eHead, cos, sin, crossK, crossV)
                 .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, kCache, vCache, mod, normQk, crossNormQ,
-                        norm3, zeros, h, qs, ks, vs, att, proj, roll)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, cache.arrays())
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, normQk, crossNormQ, norm3, zeros, h, qs, ks, vs,
+                        vb, att, proj)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, o.biases(), co.biases(), ffnOut.biases());
         if (qkNorm) {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, q.biases(), k.biases(), v.biases());
@@ -358,25 +353,32 @@ public final class DitGraphs implements AutoCloseable {
         Bias qkvBias = qkNorm ? Bias.DEFERRED : Bias.ADDED;
         DeviceLinear.addAll(g, grids, h, rows, blockParams, List.of(new DeviceLinear.Use(q, "q", rawQ, qkvBias),
                 new DeviceLinear.Use(k, "k", rawK, qkvBias), new DeviceLinear.Use(v, "v", vs, qkvBias)));
-        // the chunk's K/V into the ring buffer (KvRingBuffer's moves: roll through a scratch buffer, then write)
-        move(g, grids, "roll_k_out", kCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim);
-        move(g, grids, "roll_k_in", roll, kCache, blockParams, ZERO, ROLL_TO, ROLLED, dim);
-        move(g, grids, "roll_v_out", vCache, roll, blockParams, ROLL_FROM, ZERO, ROLLED, dim);
-        move(g, grids, "roll_v_in", roll, vCache, blockParams, ZERO, ROLL_TO, ROLLED, dim);
+        // the chunk's K/V into the ring buffer (KvRingBuffer's moves: the roll, then the write)
+        cache.addRoll(g, grids, "roll", blockParams, ROLL_FROM, ROLL_TO, ROLLED, ZERO);
         if (qkNorm) {
-            // norm_q, norm_k, RoPE and the cache write in one pass over q, k and v
-            NormTasks.qkNormRopeStore(g, grids, "qk_norm_rope_store", rawQ, rawK, vs, q.biases(), k.biases(), v.biases(),
-                    normQk, cos, sin, qs, kCache, vCache, blockParams, LAYER, ROW, ROWS, rows, dim, hd / 2, eps);
+            // norm_q, norm_k and RoPE in one pass over q, k and v; the chunk's rows of k and v + b_v to ks and vb
+            NormTasks.qkNormRopeStore(g, grids, "qk_norm_rope", rawQ, rawK, vs, q.biases(), k.biases(), v.biases(),
+                    normQk, cos, sin, qs, ks, vb, blockParams, LAYER, ZERO, ROWS, rows, dim, hd / 2, eps);
         } else {
             g.task("rope_qk", RowKernels::ropeQk, qs, ks, cos, sin, rows, heads, hd / 2);
-            move(g, grids, "write_k", ks, kCache, blockParams, ZERO, ROW, ROWS, dim);
-            move(g, grids, "write_v", vs, vCache, blockParams, ZERO, ROW, ROWS, dim);
         }
-        attention.addTo(g, grids, "self_attention", qs, kCache, vCache, window,
-                new CacheWrites(blockParams, ROLL_TO, ROLLED, ROW, ROWS), att, rows, cap, heads, hd, scale);
+        cache.addWrite(g, grids, "write", ks, vb, blockParams, ZERO, ROW, ROWS);
+        // An F16-input o / cross_o (cuBLAS) reads the attention's output as F16 rows written by the attention itself
+        // (one scratch for both), where it would round an F32 output again.
+        HalfFloatArray attHalf = null;                                          // [rows, dim] F16
+        if (o.readsHalf() || co.readsHalf()) {
+            attHalf = new HalfFloatArray(rows * dim);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, attHalf);
+        }
         // the biases of o, cross_o and ffn.2 are added by the task after each GEMM (gate, residual add); ffn.0's with
         // the activation
-        o.addTo(g, grids, "o", att, proj, rows, blockParams, Bias.DEFERRED);
+        if (o.readsHalf()) {
+            attention.addToHalf(g, grids, "self_attention", qs, cache, window, attHalf, rows, scale);
+            o.addToHalf(g, grids, "o", attHalf, proj, rows, blockParams, Bias.DEFERRED);
+        } else {
+            attention.addTo(g, grids, "self_attention", qs, cache, window, att, rows, scale);
+            o.addTo(g, grids, "o", att, proj, rows, blockParams, Bias.DEFERRED);
+        }
         g.task("gate1", RowKernels::addGatedFrames, x, proj, o.biases(), mod, blockParams, 6 * dim, e0, 6, 2, rows, dim,
                 tpf);
         // x += CrossAttn(norm3(x), context)
@@ -393,15 +395,23 @@ public final class DitGraphs implements AutoCloseable {
             NormTasks.rmsNorm(g, grids, "cross_q_norm", att, cq.biases(), crossNormQ, blockParams, dim, qs, rows, dim,
                     eps);
         }
-        crossAttention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, t, heads, hd, scale);
-        co.addTo(g, grids, "cross_o", att, proj, rows, blockParams, Bias.DEFERRED);
+        if (co.readsHalf()) {
+            crossAttention.addToHalf(g, grids, "cross_attention", qs, FloatKvCache.of(crossK, crossV, layers, t, heads, hd),
+                    crossWindow, attHalf, rows, scale);
+            co.addToHalf(g, grids, "cross_o", attHalf, proj, rows, blockParams, Bias.DEFERRED);
+        } else {
+            crossAttention.addTo(g, grids, "cross_attention", qs, crossK, crossV, crossWindow, att, rows, t, heads, hd,
+                    scale);
+            co.addTo(g, grids, "cross_o", att, proj, rows, blockParams, Bias.DEFERRED);
+        }
         g.task("cross_add", RowKernels::addBiased, x, proj, co.biases(), blockParams, rows, dim);
         // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
         NormTasks.layerNormModulate(g, grids, "norm2", x, mod, blockParams, 6 * dim, e0, 6, 3, 4, h, rows, dim, tpf, eps);
         ffnIn.addGeluThen(g, grids, "ffn0", ffnOut, "ffn2", h, proj, rows, blockParams);
         g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), mod, blockParams, 6 * dim, e0, 6, 5, rows,
                 dim, tpf)
-                .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV, kCache, vCache);
+                .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV)
+                .persistOnDevice(cache.arrays());
         return g;
     }
 
@@ -526,10 +536,7 @@ public final class DitGraphs implements AutoCloseable {
      * {@link #downloadCaches()} first.
      */
     public void copyLayerCache(int layer, Tensor keys, Tensor values) {
-        long offset = (long) layer * dims.cacheRows() * dims.dim() * Float.BYTES;
-        long bytes = (long) dims.cacheRows() * dims.dim() * Float.BYTES;
-        java.lang.foreign.MemorySegment.copy(kCache.getSegment(), offset, keys.segment(), 0, bytes);
-        java.lang.foreign.MemorySegment.copy(vCache.getSegment(), offset, values.segment(), 0, bytes);
+        cache.copyLayer(layer, keys, values);
     }
 
     /** Layer {@code layer}'s cross-attention K/V [T, heads, headDim] (after {@link #downloadCaches()}). */
@@ -584,7 +591,7 @@ public final class DitGraphs implements AutoCloseable {
         // A result's transferToHost acts on the plan's selected graph, so select the owner first.
         if (last[BLOCK] != null) {
             plan.withGraph(BLOCK);
-            last[BLOCK].transferToHost(kCache, vCache);
+            cache.download(last[BLOCK]);
         }
         if (last[CONTEXT] != null) {
             plan.withGraph(CONTEXT);

@@ -13,8 +13,10 @@ import java.util.List;
  * every other op stays a Java kernel. Needs TornadoVM's CUDA backend with the tornado.cublas and tornado.cudnn
  * modules (the constructors say so otherwise).
  *
- * <p>{@code -Dchameleon.tornado.vendor.weights=pointer}: the GEMMs read layer ℓ's weight in place through
- * {@link LayerGemm} instead of a staged copy, and the plan runs without CUDA graphs; {@code staged} (default) copies.
+ * <p>{@code -Dchameleon.tornado.vendor.weights=pointer} (default): the GEMMs read layer ℓ's weight in place through
+ * {@link LayerGemm} instead of a staged copy, and the plan runs without CUDA graphs; {@code staged} copies each layer's
+ * weight out first. H100, same lease, two rounds, median of three later chunks: chunk 586.9 → 550.9 ms, full-window
+ * forward 115.4 → 108.0 ms with pointer (bench/gpu/results/2026-12-07-h100-session9).
  *
  * <p>{@code -Dchameleon.tornado.vendor.attention=cache} (default): the KV cache is kept F16 in cuDNN's layout
  * ({@link HalfKvCache}) and self-attention reads a full window of it in place at head dim d ({@link CudnnCacheAttention};
@@ -24,7 +26,7 @@ import java.util.List;
  * (bench/gpu/results/2026-12-07-h100-session8).
  */
 public final class VendorKernels implements DeviceKernels {
-    private final boolean layerPointers = switch (System.getProperty("chameleon.tornado.vendor.weights", "staged")) {
+    private final boolean layerPointers = switch (System.getProperty("chameleon.tornado.vendor.weights", "pointer")) {
         case "staged" -> false;
         case "pointer" -> true;
         default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.weights must be staged or pointer, got "

@@ -30,22 +30,33 @@ public final class RowKernels {
      *   <li>{@code one} = 0: the affine LayerNorm, table [layers, 2, n] = (bias, weight), e zeros [n] with
      *       rowsPerFrame = rows.</li>
      * </ul>
+     * With {@code add} 1 the row is first updated in place, x[r] += p[r] + pb[ℓ] (the residual add of a projection
+     * whose bias pb [layers, n] was deferred: cross_o before norm2, MODEL.md §2.3), so the stream is normalised in the
+     * pass that updates it instead of being written by one kernel and read back by the next; with {@code add} 0 x is
+     * only read (p and pb are not touched).
      * A KernelContext kernel: one work group of {@link #NORM_THREADS} threads a row (global size rows·NORM_THREADS),
      * strided coalesced reads and a tree sum in local memory for the mean, then for the variance of the centred
      * values. A thread per row would issue its 3n loads one after another and leave the GPU idle.
      */
-    public static void layerNorm(KernelContext ctx, FloatArray x, FloatArray table, IntArray layer, int tableSize,
-                                 FloatArray e, int eChunks, int shift, int scale, float one, FloatArray y, int n,
-                                 int rowsPerFrame, float eps) {
+    public static void layerNorm(KernelContext ctx, FloatArray x, int add, FloatArray p, FloatArray pb, FloatArray table,
+                                 IntArray layer, int tableSize, FloatArray e, int eChunks, int shift, int scale,
+                                 float one, FloatArray y, int n, int rowsPerFrame, float eps) {
         // (The tree sums are written out in each kernel: a local array passed to a helper method compiles to
         // an invalid address on TornadoVM's CUDA backend.)
         int r = ctx.groupIdx;
         int o = r * n;
         int tid = ctx.localIdx;
+        int f = r / rowsPerFrame;
+        int l = layer.get(0);
         float[] part = ctx.allocateFloatLocalArray(256);
         float s = 0f;
         for (int c = tid; c < n; c += 256) {
-            s += x.get(o + c);
+            float v = x.get(o + c);
+            if (add == 1) {
+                v += p.get(o + c) + pb.get(l * n + c);
+                x.set(o + c, v);  // read back below by this same thread only
+            }
+            s += v;
         }
         part[tid] = s;
         ctx.localBarrier();
@@ -71,8 +82,7 @@ public final class RowKernels {
             ctx.localBarrier();
         }
         float inv = 1f / TornadoMath.sqrt(part[0] / n + eps);
-        int f = r / rowsPerFrame;
-        int t = layer.get(0) * tableSize;
+        int t = l * tableSize;
         int eShift = eChunks == 1 ? f * n : (f * eChunks + shift) * n;
         int eScale = eChunks == 1 ? f * n : (f * eChunks + scale) * n;
         for (int c = tid; c < n; c += 256) {
@@ -83,9 +93,10 @@ public final class RowKernels {
     }
 
     /**
-     * The self-attention's q and k after their projections, and the chunk's K/V into the cache, in one pass
-     * (MODEL.md §2.4): q = RoPE(RMSNorm(rawQ + bq[ℓ])·norm_q[ℓ]) into qs, and for the first plan[rowsAt] rows
-     * RoPE(RMSNorm(rawK + bk[ℓ])·norm_k[ℓ]) and v + bv[ℓ] into rows from plan[rowAt] of the stacked caches;
+     * The self-attention's q and k after their projections, and the chunk's K/V, in one pass (MODEL.md §2.4):
+     * q = RoPE(RMSNorm(rawQ + bq[ℓ])·norm_q[ℓ]) into qs, and for the first plan[rowsAt] rows
+     * RoPE(RMSNorm(rawK + bk[ℓ])·norm_k[ℓ]) and v + bv[ℓ] into rows from plan[rowAt] of kCache, vCache (the DiT's
+     * rows for its KV cache to store, {@code DeviceKvCache.addWrite});
      * ℓ = plan[layerAt] (the projections' biases are added here, not by their GEMMs). The
      * norms run over the whole dim n (all heads), RoPE rotates adjacent pairs with the per-token tables [rows,
      * pairs] (pairs = headDim / 2), as {@link #rmsNorm}, {@link #ropeQk} and {@link #moveRows} do one after another.
@@ -97,8 +108,8 @@ public final class RowKernels {
      * @param bq     [layers, n] q biases (bk, bv likewise)
      * @param normQk [layers, 2, n] norm_q and norm_k weights
      * @param qs     [rows, n] out: rotated q
-     * @param kCache [cacheRows, n] stacked key cache of every layer
-     * @param vCache [cacheRows, n] stacked value cache
+     * @param kCache [≥ plan[rowAt] + plan[rowsAt], n] out: rotated keys
+     * @param vCache [≥ plan[rowAt] + plan[rowsAt], n] out: values
      */
     public static void qkNormRopeStore(KernelContext ctx, FloatArray rawQ, FloatArray rawK, FloatArray v, FloatArray bq,
                                        FloatArray bk, FloatArray bv, FloatArray normQk, FloatArray cosTable,
@@ -302,16 +313,6 @@ public final class RowKernels {
                 float g = table.get(layer.get(0) * tableSize + gate * n + c) + e.get((f * eChunks + gate) * n + c);
                 int i = r * n + c;
                 x.set(i, x.get(i) + (y.get(i) + b.get(layer.get(0) * n + c)) * g);
-            }
-        }
-    }
-
-    /** In place: x[r, c] += y[r, c] + b[ℓ, c], ℓ = layer[0] (a residual add of a projection whose bias was deferred). */
-    public static void addBiased(FloatArray x, FloatArray y, FloatArray b, IntArray layer, int m, int n) {
-        for (@Parallel int r = 0; r < m; r++) {
-            for (@Parallel int c = 0; c < n; c++) {
-                int i = r * n + c;
-                x.set(i, x.get(i) + y.get(i) + b.get(layer.get(0) * n + c));
             }
         }
     }

@@ -404,9 +404,10 @@ public final class DitGraphs implements AutoCloseable {
                     scale);
             co.addTo(g, grids, "cross_o", att, proj, rows, blockParams, Bias.DEFERRED);
         }
-        g.task("cross_add", RowKernels::addBiased, x, proj, co.biases(), blockParams, rows, dim);
-        // x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂)))
-        NormTasks.layerNormModulate(g, grids, "norm2", x, mod, blockParams, 6 * dim, e0, 6, 3, 4, h, rows, dim, tpf, eps);
+        // x += cross_o(…) + b, then x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂))); the residual add
+        // and the norm in one pass
+        NormTasks.addLayerNormModulate(g, grids, "cross_add_norm2", x, proj, co.biases(), mod, blockParams, 6 * dim, e0, 6,
+                3, 4, h, rows, dim, tpf, eps);
         ffnIn.addGeluThen(g, grids, "ffn0", ffnOut, "ffn2", h, proj, rows, blockParams);
         g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), mod, blockParams, 6 * dim, e0, 6, 5, rows,
                 dim, tpf)

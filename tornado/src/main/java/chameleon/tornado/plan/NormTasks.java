@@ -5,12 +5,13 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * Adds the row-norm kernels ({@link RowKernels#layerNorm}, {@link RowKernels#rmsNorm} and the fused
- * {@link RowKernels#qkNormRopeStore}) with their work-group-per-row grid.
+ * Adds the row-norm kernels ({@link RowKernels#layerNorm}, alone or after a residual add, {@link RowKernels#rmsNorm}
+ * and the fused {@link RowKernels#qkNormRopeStore}) with their work-group-per-row grid.
  */
 final class NormTasks {
     private NormTasks() {
@@ -23,8 +24,9 @@ final class NormTasks {
      */
     static TaskGraph layerNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray affine,
                                IntArray layer, int affineSize, FloatArray zeros, FloatArray y, int rows, int n, float eps) {
-        g.task(task, RowKernels::layerNorm, new KernelContext(), x, affine, layer, affineSize, zeros, 1, 0, 1, 0f, y, n,
-                rows, eps);
+        FloatArray none = none(g);
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 0, none, none, affine, layer, affineSize, zeros, 1, 0,
+                1, 0f, y, n, rows, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }
@@ -47,10 +49,32 @@ final class NormTasks {
     static TaskGraph layerNormModulate(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray table,
                                        IntArray layer, int tableSize, FloatArray e, int eChunks, int shift, int scale,
                                        FloatArray y, int rows, int n, int rowsPerFrame, float eps) {
-        g.task(task, RowKernels::layerNorm, new KernelContext(), x, table, layer, tableSize, e, eChunks, shift, scale, 1f,
-                y, n, rowsPerFrame, eps);
+        FloatArray none = none(g);
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 0, none, none, table, layer,
+                tableSize, e, eChunks, shift, scale, 1f, y, n, rowsPerFrame, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
+    }
+
+    /**
+     * x [rows, n] += p + pb[ℓ] (a residual add of a projection whose bias pb [layers, n] was deferred), then y as
+     * {@link #layerNormModulate}, in one pass.
+     */
+    static TaskGraph addLayerNormModulate(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray p,
+                                          FloatArray pb, FloatArray table, IntArray layer, int tableSize, FloatArray e,
+                                          int eChunks, int shift, int scale, FloatArray y, int rows, int n,
+                                          int rowsPerFrame, float eps) {
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 1, p, pb, table, layer, tableSize, e, eChunks, shift,
+                scale, 1f, y, n, rowsPerFrame, eps);
+        grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
+        return g;
+    }
+
+    /** A one-float stand-in, uploaded once, for the arrays a {@link RowKernels#layerNorm} call does not read. */
+    private static FloatArray none(TaskGraph g) {
+        FloatArray none = new FloatArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, none);
+        return none;
     }
 
     /**

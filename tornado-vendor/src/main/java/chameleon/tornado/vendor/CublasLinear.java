@@ -42,7 +42,7 @@ public final class CublasLinear implements DeviceLinear {
     private final int k;
     private final int layers;
     private final Precision precision;
-    private final boolean layerPointers;       // HALF: GemmEx reads layer ℓ's weight in place (LayerGemm), no staging
+    private final Weights route;               // HALF, more than one layer: how a product finds layer ℓ's weight
     private final HalfFloatArray weightsHalf;  // [layers, n, k] F16, HALF only
     private final FloatArray weightsFloat;     // [layers, n, k] F32, TF32 only
     private final FloatArray biases;           // [layers, n], or null without bias
@@ -58,16 +58,26 @@ public final class CublasLinear implements DeviceLinear {
      * @param biases  one [n] bias a layer, all null (or a null list) for none
      */
     public CublasLinear(List<Tensor> weights, List<Tensor> biases, Precision precision) {
-        this(weights, biases, precision, false);
+        this(weights, biases, precision, Weights.STAGED);
     }
 
-    /**
-     * @param layerPointers HALF with more than one layer: each product reads layer ℓ's weight inside the stacked array
-     *                      ({@link LayerGemm}; the plan must then run without CUDA graphs) instead of a staged copy
-     */
-    public CublasLinear(List<Tensor> weights, List<Tensor> biases, Precision precision, boolean layerPointers) {
+    /** How a product of a HALF linear with more than one layer reaches layer ℓ's weight in the stacked array. */
+    public enum Weights {
+        /** A copy of layer ℓ's weight (and bias) made by a task before each product: TornadoVM's bindings take whole arrays. */
+        STAGED,
+        /**
+         * GemmEx products read the weight in place ({@link LayerGemm}; the plan must then run without CUDA graphs);
+         * ffn.0's cuBLASLt product with the GELU_BIAS epilogue ({@link #addGeluThen}) is still staged.
+         */
+        IN_PLACE,
+        /** As {@link #IN_PLACE}, and ffn.0's cuBLASLt product reads its weight and bias in place too ({@link LayerGeluGemm}). */
+        IN_PLACE_ALL
+    }
+
+    /** @param route HALF with more than one layer: how each product reaches layer ℓ's weight */
+    public CublasLinear(List<Tensor> weights, List<Tensor> biases, Precision precision, Weights route) {
         VendorLibraries.require("tornado.cublas", "cuBLAS GEMM");
-        this.layerPointers = layerPointers;
+        this.route = route;
         Tensor first = weights.getFirst();
         if (first.shape().rank() != 2) {
             throw new IllegalArgumentException("linear weight must be [N, K], got " + first.shape());
@@ -266,7 +276,8 @@ public final class CublasLinear implements DeviceLinear {
      * ffn.0 and ffn.2 of cuBLAS HALF linears with ffn.0's bias: one cuBLASLt product with the GELU_BIAS epilogue
      * ({@code task + "_gemm_gelu"}: bias and GELU_tanh applied to the F32 accumulator, F16 out) whose F16 rows
      * [m, n] are ffn.2's input, with no F32 intermediate, activation pass or second F16 conversion. Any other pair:
-     * the default.
+     * the default. With {@link Weights#IN_PLACE_ALL} the product reads layer ℓ's weight and bias in place
+     * ({@link LayerGeluGemm}).
      */
     @Override
     public void addGeluThen(TaskGraph graph, GridScheduler grids, String task, DeviceLinear next, String nextTask,
@@ -281,12 +292,18 @@ public final class CublasLinear implements DeviceLinear {
                     + m + ", " + c.n + "] do not fit arrays of " + x.getSize() + " and " + y.getSize() + " floats");
         }
         HalfFloatArray xHalf = halfInput(graph, task, x, m);
-        HalfFloatArray w = layerRow(graph, task + "_stage", weightsHalf, n * k, layer);    // [n, k] F16
-        HalfFloatArray b = layerRow(graph, task + "_stage_bias", biasesHalf, n, layer);     // [n] F16
         HalfFloatArray u = new HalfFloatArray(m * n);                                          // [m, n] F16
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, u)
-                .libraryTask(task + "_gemm_gelu", CuBlasLt::ltMatmulGeluBiasFP16, OP_T, OP_N, n, m, k, 1f, w, k, xHalf,
-                        k, 0f, u, n, b);
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, u);
+        if (route == Weights.IN_PLACE_ALL && layers > 1) {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf, biasesHalf)
+                    .libraryTask(task + "_gemm_gelu", LayerGeluGemm::gemm, OP_T, OP_N, n, m, k, weightsHalf, k,
+                            (long) n * k, layer, 0, xHalf, k, u, n, biasesHalf);
+        } else {
+            HalfFloatArray w = layerRow(graph, task + "_stage", weightsHalf, n * k, layer);    // [n, k] F16
+            HalfFloatArray b = layerRow(graph, task + "_stage_bias", biasesHalf, n, layer);     // [n] F16
+            graph.libraryTask(task + "_gemm_gelu", CuBlasLt::ltMatmulGeluBiasFP16, OP_T, OP_N, n, m, k, 1f, w, k, xHalf,
+                    k, 0f, u, n, b);
+        }
         c.addHalfProduct(graph, nextTask, u, y, m, layer, Bias.DEFERRED);
     }
 
@@ -311,7 +328,7 @@ public final class CublasLinear implements DeviceLinear {
     /** y [m, n] = xHalf·W_ℓᵀ (GemmEx, F32 out) + b_ℓ (the bias unless deferred). */
     private void addHalfProduct(TaskGraph graph, String task, HalfFloatArray xHalf, FloatArray y, int m, IntArray layer,
                                 Bias withBias) {
-        if (layerPointers && layers > 1) {
+        if (route != Weights.STAGED && layers > 1) {
             graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, weightsHalf)
                     .libraryTask(task + "_gemm", LayerGemm::gemm, OP_T, OP_N, n, m, k, weightsHalf, k, (long) n * k,
                             layer, 0, xHalf, k, y, n);

@@ -16,7 +16,9 @@ import java.util.List;
  * <p>{@code -Dchameleon.tornado.vendor.weights=pointer} (default): the GEMMs read layer ℓ's weight in place through
  * {@link LayerGemm} instead of a staged copy, and the plan runs without CUDA graphs; {@code staged} copies each layer's
  * weight out first. H100, same lease, two rounds, median of three later chunks: chunk 586.9 → 550.9 ms, full-window
- * forward 115.4 → 108.0 ms with pointer (bench/gpu/results/2026-12-07-h100-session9).
+ * forward 115.4 → 108.0 ms with pointer (bench/gpu/results/2026-12-07-h100-session9). {@code pointer-all}: ffn.0's
+ * cuBLASLt GELU_BIAS product reads its layer in place too ({@link LayerGeluGemm}, 0.105 ms of staging a block; written
+ * in session 9, not yet run on a GPU, so not the default).
  *
  * <p>{@code -Dchameleon.tornado.vendor.attention=cache} (default): the KV cache is kept F16 in cuDNN's layout
  * ({@link HalfKvCache}) and self-attention reads a full window of it in place at head dim d ({@link CudnnCacheAttention};
@@ -26,12 +28,14 @@ import java.util.List;
  * (bench/gpu/results/2026-12-07-h100-session8).
  */
 public final class VendorKernels implements DeviceKernels {
-    private final boolean layerPointers = switch (System.getProperty("chameleon.tornado.vendor.weights", "pointer")) {
-        case "staged" -> false;
-        case "pointer" -> true;
-        default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.weights must be staged or pointer, got "
-                + System.getProperty("chameleon.tornado.vendor.weights"));
-    };
+    private final CublasLinear.Weights weights =
+            switch (System.getProperty("chameleon.tornado.vendor.weights", "pointer")) {
+                case "staged" -> CublasLinear.Weights.STAGED;
+                case "pointer" -> CublasLinear.Weights.IN_PLACE;
+                case "pointer-all" -> CublasLinear.Weights.IN_PLACE_ALL;
+                default -> throw new IllegalArgumentException("-Dchameleon.tornado.vendor.weights must be staged, pointer or"
+                        + " pointer-all, got " + System.getProperty("chameleon.tornado.vendor.weights"));
+            };
     private final boolean cacheAttention = switch (System.getProperty("chameleon.tornado.vendor.attention", "cache")) {
         case "cache" -> true;
         case "packed" -> false;
@@ -41,18 +45,23 @@ public final class VendorKernels implements DeviceKernels {
 
     @Override
     public String name() {
-        return "vendor (cuBLAS GemmEx F16→F32" + (layerPointers ? " on weights in place" : "") + ", cuDNN SDPA F16 "
+        String route = switch (weights) {
+            case STAGED -> "";
+            case IN_PLACE -> " on weights in place";
+            case IN_PLACE_ALL -> " on weights in place, ffn.0's cuBLASLt product too";
+        };
+        return "vendor (cuBLAS GemmEx F16→F32" + route + ", cuDNN SDPA F16 "
                 + (cacheAttention ? "on an F16 KV cache)" : "on packed windows)");
     }
 
     @Override
     public DeviceLinear linear(List<Tensor> weights, List<Tensor> biases) {
-        return new CublasLinear(weights, biases, CublasLinear.Precision.HALF, layerPointers);
+        return new CublasLinear(weights, biases, CublasLinear.Precision.HALF, this.weights);
     }
 
     @Override
     public boolean replayable() {
-        return !layerPointers && !cacheAttention;
+        return weights == CublasLinear.Weights.STAGED && !cacheAttention;
     }
 
     /** With the cache attention: the cache in its F16 layout ({@link HalfKvCache}), the only copy on the device. */

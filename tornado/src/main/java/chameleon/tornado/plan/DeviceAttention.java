@@ -1,8 +1,8 @@
 package chameleon.tornado.plan;
 
+import chameleon.tornado.kernels.HalfKernels;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import chameleon.tornado.kernels.HalfKernels;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;

@@ -31,16 +31,17 @@ public final class RowKernels {
      *       rowsPerFrame = rows.</li>
      * </ul>
      * With {@code add} 1 the row is first updated in place, x[r] += p[r] + pb[ℓ] (the residual add of a projection
-     * whose bias pb [layers, n] was deferred: cross_o before norm2, MODEL.md §2.3), so the stream is normalised in the
-     * pass that updates it instead of being written by one kernel and read back by the next; with {@code add} 0 x is
-     * only read (p and pb are not touched).
+     * whose bias pb [layers, n] was deferred: cross_o before norm2, MODEL.md §2.3), with {@code add} 2
+     * x[r] += (p[r] + pb[ℓ])·(table[ℓ, gate] + e[f, gate]) (the adaLN-gated add: o before norm3, whose affine then sits
+     * in chunks of the same table), so the stream is normalised in the pass that updates it instead of being written by
+     * one kernel and read back by the next; with {@code add} 0 x is only read (p and pb are not touched).
      * A KernelContext kernel: one work group of {@link #NORM_THREADS} threads a row (global size rows·NORM_THREADS),
      * strided coalesced reads and a tree sum in local memory for the mean, then for the variance of the centred
      * values. A thread per row would issue its 3n loads one after another and leave the GPU idle.
      */
-    public static void layerNorm(KernelContext ctx, FloatArray x, int add, FloatArray p, FloatArray pb, FloatArray table,
-                                 IntArray layer, int tableSize, FloatArray e, int eChunks, int shift, int scale,
-                                 float one, FloatArray y, int n, int rowsPerFrame, float eps) {
+    public static void layerNorm(KernelContext ctx, FloatArray x, int add, FloatArray p, FloatArray pb, int gate,
+                                 FloatArray table, IntArray layer, int tableSize, FloatArray e, int eChunks, int shift,
+                                 int scale, float one, FloatArray y, int n, int rowsPerFrame, float eps) {
         // (The tree sums are written out in each kernel: a local array passed to a helper method compiles to
         // an invalid address on TornadoVM's CUDA backend.)
         int r = ctx.groupIdx;
@@ -52,8 +53,12 @@ public final class RowKernels {
         float s = 0f;
         for (int c = tid; c < n; c += 256) {
             float v = x.get(o + c);
-            if (add == 1) {
-                v += p.get(o + c) + pb.get(l * n + c);
+            if (add > 0) {
+                float d = p.get(o + c) + pb.get(l * n + c);
+                if (add == 2) {
+                    d *= table.get(l * tableSize + gate * n + c) + e.get((f * eChunks + gate) * n + c);
+                }
+                v += d;
                 x.set(o + c, v);  // read back below by this same thread only
             }
             s += v;

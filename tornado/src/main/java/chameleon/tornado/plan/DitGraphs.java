@@ -7,6 +7,8 @@ import chameleon.tensor.Linear;
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.RowKernels;
 import chameleon.tornado.plan.DeviceLinear.Bias;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +78,13 @@ public final class DitGraphs implements AutoCloseable {
     public static final int ZERO = 6;
     private static final int PARAMS = 7;
 
+    // Chunks of a block's adaLN table [layers, ADALN, dim] and of e0: the modulation's six (MODEL.md §2.3: shift₁,
+    // scale₁, gate₁, shift₂, scale₂, gate₂), then norm3's bias and weight, whose e0 chunks are zero, so norm3 is an
+    // adaLN LayerNorm with one = 0 over the same table and can share a pass with the gate₁ add before it.
+    private static final int ADALN = 8;
+    private static final int NORM3_BIAS = 6;
+    private static final int NORM3_WEIGHT = 7;
+
     private static final int CONTEXT = 0;
     private static final int INPUT = 1;
     private static final int BLOCK = 2;
@@ -90,7 +99,7 @@ public final class DitGraphs implements AutoCloseable {
     private final FloatArray context;    // [contextRows, dim] embedded prompt, zero rows past T (host side)
     private final IntArray contextParams; // LAYER, ROW = ℓ·T, ROWS = T, ZERO
     private final FloatArray patches;    // [rows, patchCols]
-    private final FloatArray e0;         // [frames, 6, dim] time projection per frame
+    private final FloatArray e0;         // [frames, ADALN, dim] time projection per frame, chunks 6 and 7 zero
     private final FloatArray eHead;      // [frames, dim] time embedding per frame (the head's e)
     private final FloatArray cos;        // [rows, headDim/2]
     private final FloatArray sin;        // [rows, headDim/2]
@@ -125,7 +134,7 @@ public final class DitGraphs implements AutoCloseable {
         context = new FloatArray(contextRows * dim);
         contextParams = new IntArray(PARAMS);
         patches = new FloatArray(rows * dims.patchCols());
-        e0 = new FloatArray(dims.frames() * 6 * dim);
+        e0 = new FloatArray(dims.frames() * ADALN * dim);
         eHead = new FloatArray(dims.frames() * dim);
         cos = new FloatArray(rows * dims.headDim() / 2);
         sin = new FloatArray(rows * dims.headDim() / 2);
@@ -227,6 +236,44 @@ public final class DitGraphs implements AutoCloseable {
         return a;
     }
 
+    /**
+     * [layers, ADALN, dim]: each block's modulation [6, dim], then norm3's bias and weight (0 and 1 without norm3; the
+     * block then takes no norm3 pass).
+     */
+    private static FloatArray adaLnTable(List<WanAttentionBlock> blocks, int dim) {
+        FloatArray table = new FloatArray(blocks.size() * ADALN * dim);
+        FloatArray mod = stacked(blocks, WanAttentionBlock::modulation, 6 * dim, 0f);
+        FloatArray bias = stacked(blocks, WanAttentionBlock::norm3Bias, dim, 0f);
+        FloatArray weight = stacked(blocks, WanAttentionBlock::norm3Weight, dim, 1f);
+        for (int l = 0; l < blocks.size(); l++) {
+            int at = l * ADALN * dim;
+            for (int i = 0; i < 6 * dim; i++) {
+                table.set(at + i, mod.get(l * 6 * dim + i));
+            }
+            for (int c = 0; c < dim; c++) {
+                table.set(at + NORM3_BIAS * dim + c, bias.get(l * dim + c));
+                table.set(at + NORM3_WEIGHT * dim + c, weight.get(l * dim + c));
+            }
+        }
+        return table;
+    }
+
+    /** e [F, 6, dim] into rows of {@code a} [frames, ADALN, dim] (chunks 6 and 7 stay as they are: zero). */
+    private static void putAdaLn(Tensor e, FloatArray a, int dim) {
+        if (e.shape().rank() != 3 || e.dim(1) != 6 || e.dim(2) != dim) {
+            throw new IllegalArgumentException("time projection e0 must be [frames, 6, " + dim + "], got " + e.shape());
+        }
+        float[] v = e.toFloatArray();
+        if ((long) e.dim(0) * ADALN * dim > a.getSize()) {
+            throw new IllegalArgumentException("time projection of " + e.dim(0) + " frames does not fit the forward's "
+                    + a.getSize() / (ADALN * dim) + " frames");
+        }
+        for (int f = 0; f < e.dim(0); f++) {
+            MemorySegment.copy(v, f * 6 * dim, a.getSegment(), ValueLayout.JAVA_FLOAT, (long) f * ADALN * dim * Float.BYTES,
+                    6 * dim);
+        }
+    }
+
     private TaskGraph contextGraph(List<WanAttentionBlock> blocks, DeviceKernels kernels, GridScheduler grids) {
         int dim = dims.dim();
         DeviceLinear kProj = linear(kernels, blocks, b -> b.crossAttn().k());
@@ -319,16 +366,11 @@ public final class DitGraphs implements AutoCloseable {
 
         // Every layer's small parameters stacked [layers, …]; the kernels read layer blockParams[LAYER]'s row
         // (no staging copy a layer).
-        FloatArray mod = stacked(blocks, b -> b.modulation(), 6 * dim, 0f);   // [layers, 6, dim]
+        FloatArray mod = adaLnTable(blocks, dim);                               // [layers, ADALN, dim]
         FloatArray normQ = stacked(blocks, b -> b.selfAttn().normQ(), dim, 1f);
         FloatArray normK = stacked(blocks, b -> b.selfAttn().normK(), dim, 1f);
         FloatArray normQk = paired(normQ, normK, blocks.size(), dim);           // [layers, 2, dim]: norm_q, norm_k
         FloatArray crossNormQ = stacked(blocks, b -> b.crossAttn().normQ(), dim, 1f);
-        FloatArray norm3W = stacked(blocks, WanAttentionBlock::norm3Weight, dim, 1f);
-        FloatArray norm3B = stacked(blocks, WanAttentionBlock::norm3Bias, dim, 0f);
-        FloatArray norm3 = paired(norm3B, norm3W, blocks.size(), dim);          // [layers, 2, dim]: bias, weight
-        FloatArray zeros = new FloatArray(dim);
-        zeros.init(0f);
         FloatArray h = new FloatArray(rows * dim), qs = new FloatArray(rows * dim), ks = new FloatArray(rows * dim),
                 vs = new FloatArray(rows * dim), att = new FloatArray(rows * dim), proj = new FloatArray(rows * dim);
         FloatArray vb = qkNorm ? new FloatArray(rows * dim) : vs;               // [rows, dim] the chunk's v + b_v
@@ -338,14 +380,15 @@ public final class DitGraphs implements AutoCloseable {
                 .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, cache.arrays())
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, normQk, crossNormQ, norm3, zeros, h, qs, ks, vs,
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, normQk, crossNormQ, h, qs, ks, vs,
                         vb, att, proj)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, o.biases(), co.biases(), ffnOut.biases());
         if (qkNorm) {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, q.biases(), k.biases(), v.biases());
         }
         // self-attention input: LN(x)·(1 + scale₁) + shift₁
-        NormTasks.layerNormModulate(g, grids, "norm1", x, mod, blockParams, 6 * dim, e0, 6, 0, 1, h, rows, dim, tpf, eps);
+        NormTasks.layerNormModulate(g, grids, "norm1", x, mod, blockParams, ADALN * dim, e0, ADALN, 0, 1, h, rows, dim,
+                tpf, eps);
         // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v: one read of h for the three
         // (the raw q and k go through att and proj, free until the attention and o write them). With qk-norm the three
         // biases are added by the fused norm/RoPE/store task, which reads q, k and v anyway.
@@ -379,13 +422,15 @@ public final class DitGraphs implements AutoCloseable {
             attention.addTo(g, grids, "self_attention", qs, cache, window, att, rows, scale);
             o.addTo(g, grids, "o", att, proj, rows, blockParams, Bias.DEFERRED);
         }
-        g.task("gate1", RowKernels::addGatedFrames, x, proj, o.biases(), mod, blockParams, 6 * dim, e0, 6, 2, rows, dim,
-                tpf);
-        // x += CrossAttn(norm3(x), context)
+        // x += gate₁ · o(…), then x += CrossAttn(norm3(x), context); with norm3, the gated add and the norm in one pass
         FloatArray crossIn = x;
         if (hasNorm3) {
-            NormTasks.layerNorm(g, grids, "norm3", x, norm3, blockParams, 2 * dim, zeros, h, rows, dim, eps);
+            NormTasks.addGatedLayerNorm(g, grids, "gate1_norm3", x, proj, o.biases(), 2, mod, blockParams, ADALN * dim,
+                    e0, ADALN, NORM3_BIAS, NORM3_WEIGHT, h, rows, dim, tpf, eps);
             crossIn = h;
+        } else {
+            g.task("gate1", RowKernels::addGatedFrames, x, proj, o.biases(), mod, blockParams, ADALN * dim, e0, ADALN, 2,
+                    rows, dim, tpf);
         }
         // with norm_q, cross_q's bias is added by the norm
         cq.addTo(g, grids, "cross_q", crossIn, crossNorm ? att : qs, rows, blockParams,
@@ -406,11 +451,11 @@ public final class DitGraphs implements AutoCloseable {
         }
         // x += cross_o(…) + b, then x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂))); the residual add
         // and the norm in one pass
-        NormTasks.addLayerNormModulate(g, grids, "cross_add_norm2", x, proj, co.biases(), mod, blockParams, 6 * dim, e0, 6,
-                3, 4, h, rows, dim, tpf, eps);
+        NormTasks.addLayerNormModulate(g, grids, "cross_add_norm2", x, proj, co.biases(), mod, blockParams, ADALN * dim,
+                e0, ADALN, 3, 4, h, rows, dim, tpf, eps);
         ffnIn.addGeluThen(g, grids, "ffn0", ffnOut, "ffn2", h, proj, rows, blockParams);
-        g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), mod, blockParams, 6 * dim, e0, 6, 5, rows,
-                dim, tpf)
+        g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), mod, blockParams, ADALN * dim, e0, ADALN, 5,
+                rows, dim, tpf)
                 .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV)
                 .persistOnDevice(cache.arrays());
         return g;
@@ -487,7 +532,7 @@ public final class DitGraphs implements AutoCloseable {
         patches.init(0f);
         HostCopy.put(patchRows, patches);
         e0.init(0f);
-        HostCopy.put(e0f, e0);
+        putAdaLn(e0f, e0, dims.dim());
         eHead.init(0f);
         HostCopy.put(ef, eHead);
         cos.init(0f);

@@ -25,8 +25,8 @@ final class NormTasks {
     static TaskGraph layerNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray affine,
                                IntArray layer, int affineSize, FloatArray zeros, FloatArray y, int rows, int n, float eps) {
         FloatArray none = none(g);
-        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 0, none, none, affine, layer, affineSize, zeros, 1, 0,
-                1, 0f, y, n, rows, eps);
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 0, none, none, 0, affine, layer, affineSize, zeros, 1,
+                0, 1, 0f, y, n, rows, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }
@@ -50,7 +50,7 @@ final class NormTasks {
                                        IntArray layer, int tableSize, FloatArray e, int eChunks, int shift, int scale,
                                        FloatArray y, int rows, int n, int rowsPerFrame, float eps) {
         FloatArray none = none(g);
-        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 0, none, none, table, layer,
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 0, none, none, 0, table, layer,
                 tableSize, e, eChunks, shift, scale, 1f, y, n, rowsPerFrame, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
@@ -64,8 +64,23 @@ final class NormTasks {
                                           FloatArray pb, FloatArray table, IntArray layer, int tableSize, FloatArray e,
                                           int eChunks, int shift, int scale, FloatArray y, int rows, int n,
                                           int rowsPerFrame, float eps) {
-        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 1, p, pb, table, layer, tableSize, e, eChunks, shift,
-                scale, 1f, y, n, rowsPerFrame, eps);
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 1, p, pb, 0, table, layer, tableSize, e, eChunks,
+                shift, scale, 1f, y, n, rowsPerFrame, eps);
+        grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
+        return g;
+    }
+
+    /**
+     * x [rows, n] += (p + pb[ℓ])·(table[ℓ, gate] + e[f, gate]), then y = LayerNorm(x)·table[ℓ, scale] + table[ℓ, shift]
+     * (e's chunks shift and scale zeros: an affine LayerNorm whose weight and bias sit in the adaLN table), in one pass
+     * ({@link RowKernels#layerNorm} with add 2, one = 0).
+     */
+    static TaskGraph addGatedLayerNorm(TaskGraph g, GridScheduler grids, String task, FloatArray x, FloatArray p,
+                                       FloatArray pb, int gate, FloatArray table, IntArray layer, int tableSize,
+                                       FloatArray e, int eChunks, int shift, int scale, FloatArray y, int rows, int n,
+                                       int rowsPerFrame, float eps) {
+        g.task(task, RowKernels::layerNorm, new KernelContext(), x, 2, p, pb, gate, table, layer, tableSize, e, eChunks,
+                shift, scale, 0f, y, n, rowsPerFrame, eps);
         grids.addWorkerGrid(g.getTaskGraphName() + "." + task, grid(rows));
         return g;
     }

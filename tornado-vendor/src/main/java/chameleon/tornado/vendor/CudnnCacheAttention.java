@@ -1,10 +1,11 @@
 package chameleon.tornado.vendor;
 
 import chameleon.tornado.kernels.SdpaLayoutKernels;
-import chameleon.tornado.plan.DeviceKvCache;
-import chameleon.tornado.plan.FloatKvCache;
 import chameleon.tornado.plan.DeviceAttention;
+import chameleon.tornado.plan.DeviceKvCache;
 import chameleon.tornado.plan.FixedGrid;
+import chameleon.tornado.plan.FloatKvCache;
+import chameleon.tornado.plan.HalfKvCache;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;

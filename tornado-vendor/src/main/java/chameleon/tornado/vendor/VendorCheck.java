@@ -7,6 +7,7 @@ import chameleon.tornado.TornadoBackend;
 import chameleon.tornado.kernels.SdpaLayoutKernels;
 import chameleon.tornado.plan.DeviceAttention;
 import chameleon.tornado.plan.DeviceLinear;
+import chameleon.tornado.plan.HalfKvCache;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;

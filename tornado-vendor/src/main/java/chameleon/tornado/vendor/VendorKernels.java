@@ -5,6 +5,7 @@ import chameleon.tornado.plan.DeviceAttention;
 import chameleon.tornado.plan.DeviceKvCache;
 import chameleon.tornado.plan.DeviceKernels;
 import chameleon.tornado.plan.DeviceLinear;
+import chameleon.tornado.plan.HalfKvCache;
 import java.util.List;
 
 /**

@@ -15,14 +15,45 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * vendor mode an F16 [layers, heads, cap, d] that cuDNN reads in place.
  */
 public interface DeviceKvCache {
+    /**
+     * Layers of {@code cap} rows, a row {@code heads × headDim} elements.
+     */
+    record Shape(int layers, int cap, int heads, int headDim) {
+        public Shape {
+            if (layers <= 0 || cap <= 0 || heads <= 0 || headDim <= 0) {
+                throw new IllegalArgumentException("a KV cache of " + layers + " layers × " + cap + " rows × " + heads
+                        + " heads × " + headDim + ": every count must be positive");
+            }
+            if ((long) layers * cap * heads * headDim > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a KV cache of " + layers + " layers × " + cap + " rows × " + heads
+                        + " heads × " + headDim + " exceeds a TornadoVM array's 2^31 elements");
+            }
+        }
+
+        /** Elements of the keys (or of the values) of every layer. */
+        public int elements() {
+            return layers * cap * heads * headDim;
+        }
+    }
+
+    Shape shape();
+
     /** Rows of one layer. */
-    int cap();
+    default int cap() {
+        return shape().cap();
+    }
 
-    int layers();
+    default int layers() {
+        return shape().layers();
+    }
 
-    int heads();
+    default int heads() {
+        return shape().heads();
+    }
 
-    int headDim();
+    default int headDim() {
+        return shape().headDim();
+    }
 
     /** The device arrays, for the owning graph's uploads (zeros, first execution) and {@code persistOnDevice}. */
     Object[] arrays();

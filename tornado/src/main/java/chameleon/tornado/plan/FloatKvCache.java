@@ -17,45 +17,33 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * written by the graph (the prompt's cross-attention K/V, {@link #of}).
  */
 public final class FloatKvCache implements DeviceKvCache {
-    private final int layers;
-    private final int cap;
-    private final int heads;
-    private final int d;
+    private final Shape shape;
     private final FloatArray keys;    // [layers·cap, heads, d]
     private final FloatArray values;  // [layers·cap, heads, d]
     private FloatArray roll;          // [cap, heads, d] scratch of the roll, on first addRoll
 
     public FloatKvCache(int layers, int cap, int heads, int d) {
-        this(new FloatArray(checkedSize(layers, cap, heads, d)), new FloatArray(checkedSize(layers, cap, heads, d)),
-                layers, cap, heads, d);
+        this(new Shape(layers, cap, heads, d));
     }
 
-    private FloatKvCache(FloatArray keys, FloatArray values, int layers, int cap, int heads, int d) {
+    private FloatKvCache(Shape shape) {
+        this(new FloatArray(shape.elements()), new FloatArray(shape.elements()), shape);
+    }
+
+    private FloatKvCache(FloatArray keys, FloatArray values, Shape shape) {
         this.keys = keys;
         this.values = values;
-        this.layers = layers;
-        this.cap = cap;
-        this.heads = heads;
-        this.d = d;
+        this.shape = shape;
     }
 
     /** The cache over existing arrays k, v [layers·cap, heads, d]. */
     public static FloatKvCache of(FloatArray k, FloatArray v, int layers, int cap, int heads, int d) {
-        long size = checkedSize(layers, cap, heads, d);
-        if (k.getSize() != size || v.getSize() != size) {
+        Shape shape = new Shape(layers, cap, heads, d);
+        if (k.getSize() != shape.elements() || v.getSize() != shape.elements()) {
             throw new IllegalArgumentException("K/V arrays of " + k.getSize() + " and " + v.getSize() + " floats: expected "
                     + layers + " layers × " + cap + " rows × " + heads + " heads × " + d);
         }
-        return new FloatKvCache(k, v, layers, cap, heads, d);
-    }
-
-    private static int checkedSize(int layers, int cap, int heads, int d) {
-        long size = (long) layers * cap * heads * d;
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("a KV cache of " + layers + " layers × " + cap + " rows × " + heads * d
-                    + " exceeds a TornadoVM array's 2^31 elements");
-        }
-        return (int) size;
+        return new FloatKvCache(k, v, shape);
     }
 
     /** [layers·cap, heads, d] */
@@ -69,23 +57,8 @@ public final class FloatKvCache implements DeviceKvCache {
     }
 
     @Override
-    public int cap() {
-        return cap;
-    }
-
-    @Override
-    public int layers() {
-        return layers;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public int headDim() {
-        return d;
+    public Shape shape() {
+        return shape;
     }
 
     @Override
@@ -98,7 +71,7 @@ public final class FloatKvCache implements DeviceKvCache {
     public void addRoll(TaskGraph graph, GridScheduler grids, String task, IntArray params, int fromAt, int toAt,
                         int countAt, int zeroAt) {
         if (roll == null) {
-            roll = new FloatArray(cap * heads * d);
+            roll = new FloatArray(shape.cap() * shape.heads() * shape.headDim());
         }
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, roll);
         move(graph, grids, task + "_k_out", keys, roll, params, fromAt, zeroAt, countAt);
@@ -117,7 +90,8 @@ public final class FloatKvCache implements DeviceKvCache {
 
     private void move(TaskGraph graph, GridScheduler grids, String name, FloatArray src, FloatArray dst, IntArray params,
                       int srcAt, int dstAt, int countAt) {
-        graph.task(name, RowKernels::moveRows, new KernelContext(), src, dst, params, srcAt, dstAt, countAt, heads * d);
+        graph.task(name, RowKernels::moveRows, new KernelContext(), src, dst, params, srcAt, dstAt, countAt,
+                shape.heads() * shape.headDim());
         FixedGrid.add(grids, graph, name);
     }
 
@@ -128,10 +102,13 @@ public final class FloatKvCache implements DeviceKvCache {
 
     @Override
     public void copyLayer(int layer, Tensor k, Tensor v) {
-        long bytes = (long) cap * heads * d * Float.BYTES;
+        long bytes = (long) shape.cap() * shape.heads() * shape.headDim() * Float.BYTES;
         if (k.numel() * Float.BYTES != bytes || v.numel() * Float.BYTES != bytes) {
             throw new IllegalArgumentException("layer " + layer + " K/V tensors " + k.shape() + ", " + v.shape()
-                    + ": expected [" + cap + ", " + heads + ", " + d + "]");
+                    + ": expected [" + shape.cap() + ", " + shape.heads() + ", " + shape.headDim() + "]");
+        }
+        if (layer < 0 || layer >= shape.layers()) {
+            throw new IllegalArgumentException("layer " + layer + " of a cache of " + shape.layers());
         }
         long offset = layer * bytes;
         MemorySegment.copy(keys.getSegment(), offset, k.segment(), 0, bytes);

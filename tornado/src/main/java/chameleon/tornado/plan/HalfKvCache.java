@@ -1,9 +1,7 @@
-package chameleon.tornado.vendor;
+package chameleon.tornado.plan;
 
 import chameleon.tensor.Tensor;
 import chameleon.tornado.kernels.SdpaLayoutKernels;
-import chameleon.tornado.plan.DeviceKvCache;
-import chameleon.tornado.plan.FixedGrid;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.stream.IntStream;
@@ -17,64 +15,41 @@ import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The DiT's KV cache in cuDNN's layout, F16 [layers, heads, cap, d]: {@link CudnnCacheAttention} hands cuDNN layer ℓ's
- * slice in place. Half the bytes of the F32 cache (7.5 GB instead of 15 for the 5B model's 30 layers × 20 240 rows,
+ * The DiT's KV cache in cuDNN's layout, F16 [layers, heads, cap, d]: the vendor mode's {@code CudnnCacheAttention} hands
+ * cuDNN layer ℓ's slice in place. Half the bytes of the F32 cache (7.5 GB instead of 15 for the 5B model's 30 layers × 20 240 rows,
  * and no second copy), and the chunk's K/V are rounded once, as they are written
  * ({@link SdpaLayoutKernels#writeCacheRows}); the roll moves F16 rows ({@link SdpaLayoutKernels#moveCacheRows}).
  * CUDA backend only (F16 pair stores).
  */
 public final class HalfKvCache implements DeviceKvCache {
-    private final int layers;
-    private final int cap;
-    private final int heads;
-    private final int d;
+    private final Shape shape;
     private final HalfFloatArray keys;      // [layers, heads, cap, d]
     private final HalfFloatArray values;    // [layers, heads, cap, d]
     private HalfFloatArray rollKeys;        // [heads, cap, d] scratch of the roll, on first addRoll
     private HalfFloatArray rollValues;      // [heads, cap, d]
 
     public HalfKvCache(int layers, int cap, int heads, int d) {
-        long size = (long) layers * cap * heads * d;
-        if (size > Integer.MAX_VALUE || d % 2 != 0) {
-            throw new IllegalArgumentException("an F16 KV cache of " + layers + " layers × " + cap + " rows × " + heads
-                    + " heads × " + d + ": needs fewer than 2^31 elements and an even head dim");
+        if (d % 2 != 0) {
+            throw new IllegalArgumentException("an F16 KV cache moves pairs of columns: head dim " + d + " must be even");
         }
-        this.layers = layers;
-        this.cap = cap;
-        this.heads = heads;
-        this.d = d;
-        this.keys = new HalfFloatArray((int) size);
-        this.values = new HalfFloatArray((int) size);
+        this.shape = new Shape(layers, cap, heads, d);
+        this.keys = new HalfFloatArray(shape.elements());
+        this.values = new HalfFloatArray(shape.elements());
     }
 
     /** [layers, heads, cap, d] F16 */
-    HalfFloatArray keys() {
+    public HalfFloatArray keys() {
         return keys;
     }
 
     /** [layers, heads, cap, d] F16 */
-    HalfFloatArray values() {
+    public HalfFloatArray values() {
         return values;
     }
 
     @Override
-    public int cap() {
-        return cap;
-    }
-
-    @Override
-    public int layers() {
-        return layers;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public int headDim() {
-        return d;
+    public Shape shape() {
+        return shape;
     }
 
     @Override
@@ -86,6 +61,7 @@ public final class HalfKvCache implements DeviceKvCache {
     @Override
     public void addRoll(TaskGraph graph, GridScheduler grids, String task, IntArray params, int fromAt, int toAt,
                         int countAt, int zeroAt) {
+        int cap = shape.cap(), heads = shape.heads(), d = shape.headDim();
         if (rollKeys == null) {
             rollKeys = new HalfFloatArray(heads * cap * d);
             rollValues = new HalfFloatArray(heads * cap * d);
@@ -103,6 +79,7 @@ public final class HalfKvCache implements DeviceKvCache {
     @Override
     public void addWrite(TaskGraph graph, GridScheduler grids, String task, FloatArray k, FloatArray v, IntArray params,
                          int srcAt, int dstAt, int countAt) {
+        int cap = shape.cap(), heads = shape.heads(), d = shape.headDim();
         graph.task(task, SdpaLayoutKernels::writeCacheRows, new KernelContext(), k, v, keys, values, params, srcAt,
                 dstAt, countAt, cap, heads, d);
         FixedGrid.add(grids, graph, task);
@@ -116,13 +93,14 @@ public final class HalfKvCache implements DeviceKvCache {
     /** Layer ℓ's rows widened to F32 [cap, heads, d] on the host, heads in parallel. */
     @Override
     public void copyLayer(int layer, Tensor k, Tensor v) {
+        int cap = shape.cap(), heads = shape.heads(), d = shape.headDim();
         long size = (long) cap * heads * d;
         if (k.numel() != size || v.numel() != size) {
             throw new IllegalArgumentException("layer " + layer + " K/V tensors " + k.shape() + ", " + v.shape()
                     + ": expected [" + cap + ", " + heads + ", " + d + "]");
         }
-        if (layer < 0 || layer >= layers) {
-            throw new IllegalArgumentException("layer " + layer + " of a cache of " + layers);
+        if (layer < 0 || layer >= shape.layers()) {
+            throw new IllegalArgumentException("layer " + layer + " of a cache of " + shape.layers());
         }
         IntStream.range(0, heads).parallel().forEach(h -> {
             widen(keys.getSegment(), k.segment(), layer, h);
@@ -131,6 +109,7 @@ public final class HalfKvCache implements DeviceKvCache {
     }
 
     private void widen(MemorySegment half, MemorySegment floats, int layer, int h) {
+        int cap = shape.cap(), heads = shape.heads(), d = shape.headDim();
         long src = ((long) layer * heads + h) * cap * d;
         for (int j = 0; j < cap; j++) {
             long dst = ((long) j * heads + h) * d;

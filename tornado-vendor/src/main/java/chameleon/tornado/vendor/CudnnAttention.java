@@ -71,10 +71,7 @@ public final class CudnnAttention implements DeviceAttention {
                     + cache.getClass().getSimpleName());
         }
         int heads = f.heads(), d = f.headDim();
-        if (out.getSize() < lq * heads * d) {
-            throw new IllegalArgumentException(task + ": F16 output of " + out.getSize() + " halves for [" + lq + ", "
-                    + heads + ", " + d + "]");
-        }
+        DeviceAttention.checkHalfOutput(task, out, lq, heads, d);
         int dp = addSdpa(graph, task, q, f.keys(), f.values(), window, lq, f.cap(), heads, d, scale);
         graph.task(task + "_unpack", SdpaLayoutKernels::unpackOutputHalf, oHalf, out, lq, heads, d, dp);
     }

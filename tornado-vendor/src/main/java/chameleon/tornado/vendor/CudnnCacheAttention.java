@@ -43,7 +43,8 @@ public final class CudnnCacheAttention implements DeviceAttention {
     @Override
     public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
                       IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale) {
-        addTo(graph, grids, task, q, copyOf(graph, grids, task, k, v, cap, heads, d), window, out, lq, scale);
+        FloatKvCache f = FloatKvCache.of(k, v, k.getSize() / (cap * heads * d), cap, heads, d);
+        addTo(graph, grids, task, q, copyOf(graph, grids, task, f), window, out, lq, scale);
     }
 
     @Override
@@ -60,10 +61,7 @@ public final class CudnnCacheAttention implements DeviceAttention {
     public void addToHalf(TaskGraph graph, GridScheduler grids, String task, FloatArray q, DeviceKvCache cache,
                           IntArray window, HalfFloatArray out, int lq, float scale) {
         HalfKvCache c = halfCache(graph, grids, task, cache);
-        if (out.getSize() < lq * c.heads() * c.headDim()) {
-            throw new IllegalArgumentException(task + ": F16 output of " + out.getSize() + " halves for [" + lq + ", "
-                    + c.heads() + ", " + c.headDim() + "]");
-        }
+        DeviceAttention.checkHalfOutput(task, out, lq, c.heads(), c.headDim());
         addSdpa(graph, grids, task, q, c, window, lq, scale);
         graph.task(task + "_unpack", SdpaLayoutKernels::unpackOutputHalf, oHalf, out, lq, c.heads(), c.headDim(),
                 c.headDim());
@@ -75,26 +73,21 @@ public final class CudnnCacheAttention implements DeviceAttention {
             return h;
         }
         if (cache instanceof FloatKvCache f) {
-            return copyOf(graph, grids, task, f.keys(), f.values(), f.cap(), f.heads(), f.headDim());
+            return copyOf(graph, grids, task, f);
         }
         throw new IllegalArgumentException(task + ": cuDNN's cache attention reads an F16 or F32 KV cache, got "
                 + cache.getClass().getSimpleName());
     }
 
-    /** An F16 cache of k, v [layers·cap, heads, d], every row rewritten each execution ({@code task + "_copy"}). */
-    private static HalfKvCache copyOf(TaskGraph graph, GridScheduler grids, String task, FloatArray k, FloatArray v,
-                                      int cap, int heads, int d) {
-        int rows = k.getSize() / (heads * d);
-        if (rows % cap != 0 || (long) rows * heads * d != k.getSize() || v.getSize() != k.getSize()) {
-            throw new IllegalArgumentException(task + ": K/V arrays of " + k.getSize() + " and " + v.getSize()
-                    + " floats: expected whole layers of " + cap + " rows × " + heads + " heads × " + d);
-        }
-        HalfKvCache copy = new HalfKvCache(rows / cap, cap, heads, d);
+    /** An F16 cache of {@code f}'s rows, every row rewritten each execution ({@code task + "_copy"}). */
+    private static HalfKvCache copyOf(TaskGraph graph, GridScheduler grids, String task, FloatKvCache f) {
+        HalfKvCache copy = new HalfKvCache(f.layers(), f.cap(), f.heads(), f.headDim());
+        int rows = f.layers() * f.cap();
         IntArray all = new IntArray(3);                                         // {0, 0, rows}: source, target, count
         all.set(2, rows);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, all)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, copy.arrays());
-        copy.addWrite(graph, grids, task + "_copy", k, v, all, 0, 1, 2);
+        copy.addWrite(graph, grids, task + "_copy", f.keys(), f.values(), all, 0, 1, 2);
         return copy;
     }
 

@@ -1,8 +1,6 @@
 package chameleon.tornado.vendor;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.HashMap;
 import java.util.Map;
 import uk.ac.manchester.tornado.api.common.Access;
@@ -26,8 +24,8 @@ import uk.ac.manchester.tornado.runtime.library.spi.TornadoNativeStreamSupport;
  * use. A captured CUDA graph would replay the first dispatch's pointers, so a plan with these tasks runs without.
  *
  * <p>The cuDNN plans are those of TornadoVM's JNI binding (cudnn-frontend, packed BHSD, F16 in and out, F32 softmax),
- * reached through {@code CuDnnNativeLib}'s package-private natives (tornado.cudnn is an open module, so a private
- * lookup needs no launcher flag). Registered in {@code META-INF/services}.
+ * reached through {@code CuDnnNativeLib}'s package-private natives ({@link TornadoNatives}). Registered in
+ * {@code META-INF/services}.
  */
 public final class CudnnSdpa implements TornadoLibraryProvider {
     /** The library name of the tasks. */
@@ -188,18 +186,6 @@ public final class CudnnSdpa implements TornadoLibraryProvider {
     /** TornadoVM's cuDNN natives ({@code uk.ac.manchester.tornado.cudnn.provider.CuDnnNativeLib}), bound on first use. */
     private static final class Native {
         private static final String CLASS = "uk.ac.manchester.tornado.cudnn.provider.CuDnnNativeLib";
-        private static final Class<?> LIB;
-        private static final MethodHandles.Lookup LOOKUP;
-
-        static {
-            try {
-                LIB = Class.forName(CLASS);
-                LOOKUP = MethodHandles.privateLookupIn(LIB, MethodHandles.lookup());
-            } catch (ReflectiveOperationException | IllegalAccessError | SecurityException e) {
-                throw new IllegalStateException("cannot reach " + CLASS + " (TornadoVM's tornado.cudnn module, a bundle"
-                        + " of tornado/make-bundle --backend cuda), or this TornadoVM no longer opens it", e);
-            }
-        }
 
         static final MethodHandle LOAD = bind("load", void.class);
         static final MethodHandle CREATE_HANDLE = bind("cudnnCreateHandle", long.class);
@@ -217,11 +203,7 @@ public final class CudnnSdpa implements TornadoLibraryProvider {
         static final MethodHandle FREE = bind("freeDeviceMemory", void.class, long.class);
 
         private static MethodHandle bind(String name, Class<?> result, Class<?>... params) {
-            try {
-                return LOOKUP.findStatic(LIB, name, MethodType.methodType(result, params));
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(CLASS + " has no " + name + " of this TornadoVM version", e);
-            }
+            return TornadoNatives.bind("tornado.cudnn", CLASS, name, result, params);
         }
 
         static Object call(MethodHandle h, Object... args) {

@@ -1,8 +1,6 @@
 package chameleon.tornado.vendor;
 
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.HashMap;
 import java.util.Map;
 import uk.ac.manchester.tornado.api.common.Access;
@@ -30,8 +28,8 @@ import uk.ac.manchester.tornado.runtime.library.spi.TornadoNativeStreamSupport;
  * in session 9 after the device time was spent, so not yet run on a GPU and not the default.
  *
  * <p>The cuBLASLt plans (matmul descriptor, layouts, heuristic algorithm) are those of TornadoVM's JNI binding
- * ({@code CuBlasLtNativeLib}), reached through its package-private natives (tornado.cublas is an open module, as
- * {@link CudnnSdpa} reaches tornado.cudnn's). Registered in {@code META-INF/services}.
+ * ({@code CuBlasLtNativeLib}), reached through its package-private natives ({@link TornadoNatives}), as {@link CudnnSdpa}
+ * reaches tornado.cudnn's. Registered in {@code META-INF/services}.
  */
 public final class LayerGeluGemm implements TornadoLibraryProvider {
     /** The library name of the tasks. */
@@ -189,14 +187,7 @@ public final class LayerGeluGemm implements TornadoLibraryProvider {
                 long.class);
 
         private static MethodHandle bind(String cls, String name, Class<?> result, Class<?>... params) {
-            try {
-                Class<?> c = Class.forName(PACKAGE + cls);
-                return MethodHandles.privateLookupIn(c, MethodHandles.lookup())
-                        .findStatic(c, name, MethodType.methodType(result, params));
-            } catch (ReflectiveOperationException | IllegalAccessError | SecurityException e) {
-                throw new IllegalStateException("cannot reach " + PACKAGE + cls + "." + name + " (TornadoVM's tornado.cublas"
-                        + " module, a bundle of tornado/make-bundle --backend cuda), or this TornadoVM no longer opens it", e);
-            }
+            return TornadoNatives.bind("tornado.cublas", PACKAGE + cls, name, result, params);
         }
     }
 }

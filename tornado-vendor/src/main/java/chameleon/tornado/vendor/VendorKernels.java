@@ -23,8 +23,8 @@ import java.util.List;
  *
  * <p>{@code -Dchameleon.tornado.vendor.attention=cache} (default): the KV cache is kept F16 in cuDNN's layout
  * ({@link HalfKvCache}) and self-attention reads a full window of it in place at head dim d ({@link CudnnCacheAttention};
- * no CUDA graphs); {@code packed}: TornadoVM's own
- * cuDNN task over a window packed every call into a buffer of length cap with a mask column ({@link CudnnAttention}).
+ * no CUDA graphs); {@code packed}: TornadoVM's own cuDNN task over a window packed every call into a buffer of length cap
+ * with a mask column ({@link CudnnAttention}).
  * H100, same lease: a later chunk 763 → 677 ms, a first-chunk-window forward 144 → 116 ms with cache
  * (bench/gpu/results/2026-12-07-h100-session8).
  */

@@ -53,14 +53,23 @@ public interface DeviceAttention {
      */
     default void addToHalf(TaskGraph graph, GridScheduler grids, String task, FloatArray q, DeviceKvCache cache,
                            IntArray window, HalfFloatArray out, int lq, float scale) {
-        int size = lq * cache.heads() * cache.headDim();
-        if (out.getSize() < size || size % 2 != 0) {
-            throw new IllegalArgumentException(task + ": F16 output of " + out.getSize() + " halves for [" + lq + ", "
-                    + cache.heads() + ", " + cache.headDim() + "] (an even count)");
-        }
+        int size = checkHalfOutput(task, out, lq, cache.heads(), cache.headDim());
         FloatArray f = new FloatArray(size);                                   // [lq, heads, d]
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, f);
         addTo(graph, grids, task, q, cache, window, f, lq, scale);
         graph.task(task + "_x16", HalfKernels::toHalfPairs, f, out, size);
+    }
+
+    /**
+     * The element count of an F16 output [lq, heads, d], refused when {@code out} is shorter or the count is odd (the F16
+     * kernels move pairs).
+     */
+    static int checkHalfOutput(String task, HalfFloatArray out, int lq, int heads, int d) {
+        int size = lq * heads * d;
+        if (out.getSize() < size || size % 2 != 0) {
+            throw new IllegalArgumentException(task + ": F16 output of " + out.getSize() + " halves for [" + lq + ", "
+                    + heads + ", " + d + "] (an even count)");
+        }
+        return size;
     }
 }

@@ -366,7 +366,7 @@ public final class DitGraphs implements AutoCloseable {
 
         // Every layer's small parameters stacked [layers, …]; the kernels read layer blockParams[LAYER]'s row
         // (no staging copy a layer).
-        FloatArray mod = adaLnTable(blocks, dim);                               // [layers, ADALN, dim]
+        FloatArray adaLn = adaLnTable(blocks, dim);                             // [layers, ADALN, dim]
         FloatArray normQ = stacked(blocks, b -> b.selfAttn().normQ(), dim, 1f);
         FloatArray normK = stacked(blocks, b -> b.selfAttn().normK(), dim, 1f);
         FloatArray normQk = paired(normQ, normK, blocks.size(), dim);           // [layers, 2, dim]: norm_q, norm_k
@@ -380,14 +380,14 @@ public final class DitGraphs implements AutoCloseable {
                 .consumeFromDevice(blockName, x, e0, eHead, cos, sin, crossK, crossV)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, blockParams, window, crossWindow)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, cache.arrays())
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, mod, normQk, crossNormQ, h, qs, ks, vs,
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, adaLn, normQk, crossNormQ, h, qs, ks, vs,
                         vb, att, proj)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, o.biases(), co.biases(), ffnOut.biases());
         if (qkNorm) {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, q.biases(), k.biases(), v.biases());
         }
         // self-attention input: LN(x)·(1 + scale₁) + shift₁
-        NormTasks.layerNormModulate(g, grids, "norm1", x, mod, blockParams, ADALN * dim, e0, ADALN, 0, 1, h, rows, dim,
+        NormTasks.layerNormModulate(g, grids, "norm1", x, adaLn, blockParams, ADALN * dim, e0, ADALN, 0, 1, h, rows, dim,
                 tpf, eps);
         // q = RMSNorm_q(h·W_qᵀ + b_q), k likewise (over the full dim), v = h·W_vᵀ + b_v: one read of h for the three
         // (the raw q and k go through att and proj, free until the attention and o write them). With qk-norm the three
@@ -425,12 +425,12 @@ public final class DitGraphs implements AutoCloseable {
         // x += gate₁ · o(…), then x += CrossAttn(norm3(x), context); with norm3, the gated add and the norm in one pass
         FloatArray crossIn = x;
         if (hasNorm3) {
-            NormTasks.addGatedLayerNorm(g, grids, "gate1_norm3", x, proj, o.biases(), 2, mod, blockParams, ADALN * dim,
+            NormTasks.addGatedLayerNorm(g, grids, "gate1_norm3", x, proj, o.biases(), 2, adaLn, blockParams, ADALN * dim,
                     e0, ADALN, NORM3_BIAS, NORM3_WEIGHT, h, rows, dim, tpf, eps);
             crossIn = h;
         } else {
-            g.task("gate1", RowKernels::addGatedFrames, x, proj, o.biases(), mod, blockParams, ADALN * dim, e0, ADALN, 2,
-                    rows, dim, tpf);
+            g.task("gate1", RowKernels::addGatedFrames, x, proj, o.biases(), adaLn, blockParams, ADALN * dim, e0, ADALN,
+                    2, rows, dim, tpf);
         }
         // with norm_q, cross_q's bias is added by the norm
         cq.addTo(g, grids, "cross_q", crossIn, crossNorm ? att : qs, rows, blockParams,
@@ -451,11 +451,11 @@ public final class DitGraphs implements AutoCloseable {
         }
         // x += cross_o(…) + b, then x += gate₂ · ffn.2(GELU_tanh(ffn.0(LN(x)·(1 + scale₂) + shift₂))); the residual add
         // and the norm in one pass
-        NormTasks.addLayerNormModulate(g, grids, "cross_add_norm2", x, proj, co.biases(), mod, blockParams, ADALN * dim,
-                e0, ADALN, 3, 4, h, rows, dim, tpf, eps);
+        NormTasks.addLayerNormModulate(g, grids, "cross_add_norm2", x, proj, co.biases(), adaLn, blockParams,
+                ADALN * dim, e0, ADALN, 3, 4, h, rows, dim, tpf, eps);
         ffnIn.addGeluThen(g, grids, "ffn0", ffnOut, "ffn2", h, proj, rows, blockParams);
-        g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), mod, blockParams, ADALN * dim, e0, ADALN, 5,
-                rows, dim, tpf)
+        g.task("gate2", RowKernels::addGatedFrames, x, proj, ffnOut.biases(), adaLn, blockParams, ADALN * dim, e0,
+                ADALN, 5, rows, dim, tpf)
                 .persistOnDevice(x, e0, eHead, cos, sin, crossK, crossV)
                 .persistOnDevice(cache.arrays());
         return g;

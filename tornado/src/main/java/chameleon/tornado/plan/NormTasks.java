@@ -93,8 +93,9 @@ final class NormTasks {
     }
 
     /**
-     * qs = RoPE(RMSNorm(rawQ + bq[ℓ])·normQk[ℓ, 0]); RoPE(RMSNorm(rawK + bk[ℓ])·normQk[ℓ, 1]) and v + bv[ℓ] into the
-     * caches at row plan[rowAt] ({@link RowKernels#qkNormRopeStore}); all [rows, n], pairs = headDim / 2.
+     * qs = RoPE(RMSNorm(rawQ + bq[ℓ])·normQk[ℓ, 0]); RoPE(RMSNorm(rawK + bk[ℓ])·normQk[ℓ, 1]) and v + bv[ℓ] into kCache,
+     * vCache at row plan[rowAt] ({@link RowKernels#qkNormRopeStore}; the DiT passes row scratch its KV cache then stores);
+     * all [rows, n], pairs = headDim / 2.
      */
     static TaskGraph qkNormRopeStore(TaskGraph g, GridScheduler grids, String task, FloatArray rawQ, FloatArray rawK,
                                      FloatArray v, FloatArray bq, FloatArray bk, FloatArray bv, FloatArray normQk,

@@ -9,6 +9,7 @@ import chameleon.tornado.plan.HostCopy;
 import chameleon.tornado.plan.MmaLinear;
 import chameleon.tornado.plan.MmaAttention;
 import chameleon.tornado.plan.RegAttention;
+import chameleon.tornado.plan.ScoreMatrixAttention;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -271,7 +272,8 @@ public final class KernelBench {
     }
 
     /**
-     * Attention at one shape over window {from, to}: {@link MmaAttention} (mma = true), {@link RegAttention}, and
+     * Attention at one shape over window {from, to}: {@link ScoreMatrixAttention} and {@link MmaAttention} (mma = true),
+     * {@link RegAttention}, and
      * (old = true) the tiled kernel.
      */
     private static void attention(int lq, int cap, int heads, int iters, int from, int to, boolean old, boolean mma) {
@@ -322,6 +324,7 @@ public final class KernelBench {
         double flops = 4.0 * lq * (to - from) * heads * d;
         List<String> kinds = new ArrayList<>();
         if (mma) {
+            kinds.add("attention scores");
             kinds.add("attention mma");
         }
         kinds.add("attention reg");
@@ -336,7 +339,8 @@ public final class KernelBench {
             GridScheduler grids = new GridScheduler();
             try {
                 if (!kind.endsWith("tiled")) {
-                    DeviceAttention a = kind.endsWith("mma") ? new MmaAttention() : new RegAttention();
+                    DeviceAttention a = kind.endsWith("mma") ? new MmaAttention()
+                            : kind.endsWith("scores") ? new ScoreMatrixAttention() : new RegAttention();
                     a.addTo(g, grids, "attention", q, k, v, window, out, lq, cap, heads, d, scale);
                 } else {
                     FloatArray sc = FloatArray.fromElements(scale);

@@ -49,18 +49,25 @@ public interface DeviceKernels {
 
     /**
      * Every kernel Java. Where the device has tensor cores through TornadoVM (PTX, CUDA): {@link MmaLinear}
-     * (fp16 MMA) and {@link RegAttention} (fp32; {@link MmaAttention}, fp16 MMA, with
-     * {@code -Dchameleon.tornado.attention=mma}); elsewhere, or with
+     * (fp16 MMA) and the attention {@code -Dchameleon.tornado.attention} names: {@code reg} (default,
+     * {@link RegAttention}, fp32), {@code mma} ({@link MmaAttention}, fp16 MMA, two passes) or {@code scores}
+     * ({@link ScoreMatrixAttention}, two fp16 MMA GEMMs around a score matrix in memory); elsewhere, or with
      * {@code -Dchameleon.tornado.resident.gemm=fp32}: {@link JavaLinear} and {@link JavaAttention} (fp32).
      */
     static DeviceKernels java() {
         boolean mma = deviceHasMma() && !"fp32".equals(System.getProperty("chameleon.tornado.resident.gemm"));
-        boolean mmaAttention = mma && "mma".equals(System.getProperty("chameleon.tornado.attention"));
+        String attention = System.getProperty("chameleon.tornado.attention", "reg");
+        if (mma && !java.util.List.of("reg", "mma", "scores").contains(attention)) {
+            throw new IllegalArgumentException("-Dchameleon.tornado.attention: reg, mma or scores, got " + attention);
+        }
         return new DeviceKernels() {
             @Override
             public String name() {
-                return !mma ? "java (JavaLinear fp32, JavaAttention)"
-                        : mmaAttention ? "java (MmaLinear fp16 MMA, MmaAttention fp16 MMA)" : "java (MmaLinear fp16 MMA, RegAttention)";
+                return !mma ? "java (JavaLinear fp32, JavaAttention)" : switch (attention) {
+                    case "mma" -> "java (MmaLinear fp16 MMA, MmaAttention fp16 MMA)";
+                    case "scores" -> "java (MmaLinear fp16 MMA, ScoreMatrixAttention fp16 MMA)";
+                    default -> "java (MmaLinear fp16 MMA, RegAttention)";
+                };
             }
 
             @Override
@@ -71,20 +78,22 @@ public interface DeviceKernels {
 
             @Override
             public DeviceAttention attention() {
-                return mma ? new AttentionByShape(mmaAttention) : new JavaAttention();
+                return mma ? new AttentionByShape(attention) : new JavaAttention();
             }
         };
     }
 
     /**
-     * {@link MmaAttention} where the call fits it (head dim 128, query rows a multiple of 128) and {@code mma} is
-     * set, else {@link RegAttention} at head dim 128, else the tiled kernel.
+     * The tensor-core attention {@code kind} names ({@code mma}: {@link MmaAttention}, {@code scores}:
+     * {@link ScoreMatrixAttention}) where the call fits it (head dim 128, query rows a multiple of 128), else
+     * {@link RegAttention} at head dim 128, else the tiled kernel.
      */
-    record AttentionByShape(boolean mma) implements DeviceAttention {
+    record AttentionByShape(String kind) implements DeviceAttention {
         @Override
         public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
                           IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale) {
-            DeviceAttention a = mma && MmaAttention.fits(lq, d) ? new MmaAttention()
+            DeviceAttention a = kind.equals("mma") && MmaAttention.fits(lq, d) ? new MmaAttention()
+                    : kind.equals("scores") && ScoreMatrixAttention.fits(lq, d) ? new ScoreMatrixAttention()
                     : d == 128 ? new RegAttention() : new JavaAttention();
             a.addTo(graph, grids, task, q, k, v, window, out, lq, cap, heads, d, scale);
         }

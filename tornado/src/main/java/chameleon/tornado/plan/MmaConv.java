@@ -144,7 +144,7 @@ public final class MmaConv implements AutoCloseable {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, xh, yPad, y, layer)
                 .task("im2col", ConvKernels::im2colTiles, xv, xh, g, slab, rows, kPad, BLOCK.bm)
                 .task("mma", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), xh, wt, layer, yPad,
-                        kPad / BLOCK.bk, 0, nPad)
+                        kPad / BLOCK.bk, 0, nPad, nPad / BLOCK.bn, 0, 0, 0, 0, layer, 0)
                 .task("scatter", ConvKernels::scatterBias, yPad, bias, y, g, slab, rows, nPad)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, y)
                 .persistOnDevice(xv, wt, bias, g);

@@ -260,7 +260,7 @@ public final class MmaLinear implements DeviceLinear {
         // Uploaded once (zeros) so that the buffer exists on the device; the kernel overwrites it.
         HalfFloatArray xh = new HalfFloatArray(m * kPad);
         graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, xh)
-                .task(task + "ToHalf", MmaGemmKernels::toHalfTiles, x, xh, m, k, kPad, block.bm, block.bk);
+                .task(task + "ToHalf", MmaGemmKernels::toHalfTiles, x, xh, m, k, kPad, block.bm, block.bk, k, 1, 1f);
         return xh;
     }
 
@@ -281,7 +281,8 @@ public final class MmaLinear implements DeviceLinear {
             case M128N128K32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N256K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x256k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N128K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
-            case M128N128K32W64X32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32w64x32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
+            case M128N128K32W64X32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32w64x32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad,
+                    nPad / block.bn, 0, 0, 0, 0, layer, 0);
             default -> throw new IllegalStateException("block " + block);
         }
         WorkerGrid2D grid = new WorkerGrid2D(m / block.bm * Block.THREADS, nPad / block.bn);

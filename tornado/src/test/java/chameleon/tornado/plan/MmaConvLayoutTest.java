@@ -20,7 +20,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * bottom/right padding, temporal stride 2) with K and Cout off the block multiples and several slabs.
  */
 class MmaConvLayoutTest {
-    private static final int BM = 128, BN = 128, BK = 32;
+    private static final int BM = 128, BK = 32;
 
     @Test
     void im2colGemmScatterMatchTheReference() {
@@ -75,19 +75,9 @@ class MmaConvLayoutTest {
 
     /** yPad[r, n] = Σ_k A[r, k]·B[n, k], each operand read from its tile layout. */
     private static void gemm(HalfFloatArray xh, IntArray wt, FloatArray yPad, int rows, int kPad, int nPad) {
-        int kSteps = kPad / BK;
         for (int r = 0; r < rows; r++) {
             for (int n = 0; n < nPad; n++) {
-                double s = 0;
-                for (int k = 0; k < kPad; k++) {
-                    float a = xh.get(((r / BM) * (kPad / 16) + k / 16) * BM * 16 + (r % BM) * 16 + k % 16).getFloat32();
-                    int cb = n / BN, in = n % BN, ks = k / BK, inStep = k % BK;
-                    int at = ((((cb * kSteps + ks) * (BK / 16) + (inStep >> 4)) * (BN / 8) + (in >> 3)) * 16 + (inStep & 15)) * 4 + ((in & 7) >> 1);
-                    int pair = wt.get(at);
-                    short bits = (short) ((n & 1) == 0 ? pair : pair >>> 16);
-                    s += (double) a * Float.float16ToFloat(bits);
-                }
-                yPad.set(r * nPad + n, (float) s);
+                yPad.set(r * nPad + n, (float) MmaTileProduct.at(xh, 0, wt, 0, r, n, kPad / BK, kPad / BK));
             }
         }
     }

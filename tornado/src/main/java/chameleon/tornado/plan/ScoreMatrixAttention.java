@@ -1,0 +1,87 @@
+package chameleon.tornado.plan;
+
+import chameleon.tornado.kernels.MmaGemmKernels;
+import chameleon.tornado.kernels.ScoreMatrixKernels;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * Attention as two tensor-core GEMMs around a score matrix in device memory ({@link ScoreMatrixKernels}): q, the
+ * window's K and V go to fp16 tiles, S = (scale·q)·Kᵀ of every head by the DiT's MMA GEMM kernel (batched over the
+ * heads), softmax(S) → fp16 P, O = P·V by the same kernel straight into out [lq, heads, 128]. Six tasks a call; the
+ * window is read on the device at each execution, and every step stops at its length (S's column blocks, the
+ * softmax, O's k-steps), so a short window costs a short window's work. Head dim 128, query rows a multiple of 128;
+ * PTX and CUDA backends only (MMA).
+ * <p>
+ * The price is memory: S is F32 [heads·lq, cap rounded up to 128] and P fp16 [heads, lq, cap rounded up to 32], e.g.
+ * 5.2 GB and 2.6 GB for the DiT's 24 heads × 2 688 rows × 20 240 keys, allocated once per call site.
+ */
+public final class ScoreMatrixAttention implements DeviceAttention {
+    private static final int D = 128;
+    private static final int ROWS = 128;
+
+    @Override
+    public void addTo(TaskGraph graph, GridScheduler grids, String task, FloatArray q, FloatArray k, FloatArray v,
+                      IntArray window, FloatArray out, int lq, int cap, int heads, int d, float scale) {
+        if (!fits(lq, d)) {
+            throw new IllegalArgumentException(task + ": ScoreMatrixAttention needs head_dim " + D
+                    + " and query rows a multiple of " + ROWS + ", got head_dim " + d + ", " + lq + " rows");
+        }
+        int keyPad = roundUp(cap, 128);          // S's columns: the S product's column blocks
+        int keySteps = roundUp(cap, 32) / 32;    // the O product's k-steps
+        long scores = (long) heads * lq * keyPad;
+        if (scores > Integer.MAX_VALUE - 8 || (long) heads * lq * keySteps * 32 > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(task + ": a score matrix of " + heads + " heads × " + lq + " rows × "
+                    + keyPad + " keys exceeds one array (2³¹ elements)");
+        }
+        HalfFloatArray qTiles = new HalfFloatArray(heads * lq * D);          // [heads, lq·128] A tiles
+        IntArray kTiles = new IntArray(heads * keyPad * 64);                   // [heads, keyPad·64] B tiles
+        IntArray vTiles = new IntArray(heads * keySteps * 32 * 64);            // [heads, keySteps·2048] B tiles
+        FloatArray s = new FloatArray((int) scores);                          // [heads·lq, keyPad]
+        HalfFloatArray p = new HalfFloatArray(heads * lq * keySteps * 32);    // [heads, lq·keySteps·32] A tiles
+        // Uploaded once (zeros) so that the buffers exist on the device; the kernels overwrite them.
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, qTiles, kTiles, vTiles, s, p);
+        String name = graph.getTaskGraphName() + "." + task;
+
+        graph.task(task + "_q", MmaGemmKernels::toHalfTiles, q, qTiles, lq, D, D, ROWS, 32, heads * D, heads, scale);
+        graph.task(task + "_k", ScoreMatrixKernels::packKeyTiles, k, kTiles, window, heads, keyPad);
+        graph.task(task + "_v", ScoreMatrixKernels::packValueTiles, v, vTiles, window, heads, keySteps);
+
+        int colBlocks = keyPad / 128;
+        graph.task(task + "_s", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), qTiles, kTiles, window, s,
+                D / 32, 0, keyPad, colBlocks, lq * D, keyPad * 64, lq, 0, window, 1);
+        grids.addWorkerGrid(name + "_s", gemmGrid(lq, heads * colBlocks));
+
+        graph.task(task + "_softmax", ScoreMatrixKernels::softmaxTiles, new KernelContext(), s, p, window, lq, keyPad,
+                keySteps);
+        WorkerGrid1D softmax = new WorkerGrid1D(heads * lq * ScoreMatrixKernels.SOFTMAX_THREADS);
+        softmax.setLocalWork(ScoreMatrixKernels.SOFTMAX_THREADS, 1, 1);
+        grids.addWorkerGrid(name + "_softmax", softmax);
+
+        graph.task(task + "_o", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), p, vTiles, window, out,
+                keySteps, 0, heads * D, 1, lq * keySteps * 32, keySteps * 2048, 0, D, window, 2);
+        grids.addWorkerGrid(name + "_o", gemmGrid(lq, heads));
+    }
+
+    /** Whether this attention takes a call of {@code lq} query rows at head_dim {@code d}. */
+    public static boolean fits(int lq, int d) {
+        return d == D && lq % ROWS == 0 && lq > 0;
+    }
+
+    private static WorkerGrid2D gemmGrid(int lq, int columns) {
+        WorkerGrid2D grid = new WorkerGrid2D(lq / ROWS * MmaLinear.Block.THREADS, columns);
+        grid.setLocalWork(MmaLinear.Block.THREADS, 1, 1);
+        return grid;
+    }
+
+    private static int roundUp(int v, int multiple) {
+        return (v + multiple - 1) / multiple * multiple;
+    }
+}

@@ -277,12 +277,16 @@ public final class MmaLinear implements DeviceLinear {
         }
         KernelContext ctx = new KernelContext();
         int kSteps = kPad / block.bk;
+        IntArray noWindow = new IntArray(2);   // the batched kernel's key window, unread by a linear (windowUse 0)
+        if (block == Block.M128N128K32W64X32) {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, noWindow);
+        }
         switch (block) {
             case M128N128K32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N256K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x256k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N128K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N128K32W64X32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32w64x32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad,
-                    nPad / block.bn, 0, 0, 0, 0, layer, 0);
+                    nPad / block.bn, 0, 0, 0, 0, noWindow, 0);
             default -> throw new IllegalStateException("block " + block);
         }
         WorkerGrid2D grid = new WorkerGrid2D(m / block.bm * Block.THREADS, nPad / block.bn);

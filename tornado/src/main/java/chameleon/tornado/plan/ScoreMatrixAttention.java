@@ -47,7 +47,8 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         FloatArray s = new FloatArray((int) scores);                          // [heads·lq, keyPad]
         HalfFloatArray p = new HalfFloatArray(heads * lq * keySteps * 32);    // [heads, lq·keySteps·32] A tiles
         // Uploaded once (zeros) so that the buffers exist on the device; the kernels overwrite them.
-        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, qTiles, kTiles, vTiles, s, p);
+        IntArray layer0 = new IntArray(1);       // the GEMM kernel's layer index (its tiles are not stacked by layer)
+        graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, qTiles, kTiles, vTiles, s, p, layer0);
         String name = graph.getTaskGraphName() + "." + task;
 
         graph.task(task + "_q", MmaGemmKernels::toHalfTiles, q, qTiles, lq, D, D, ROWS, 32, heads * D, heads, scale);
@@ -55,7 +56,7 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         graph.task(task + "_v", ScoreMatrixKernels::packValueTiles, v, vTiles, window, heads, keySteps);
 
         int colBlocks = keyPad / 128;
-        graph.task(task + "_s", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), qTiles, kTiles, window, s,
+        graph.task(task + "_s", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), qTiles, kTiles, layer0, s,
                 D / 32, 0, keyPad, colBlocks, lq * D, keyPad * 64, lq, 0, window, 1);
         grids.addWorkerGrid(name + "_s", gemmGrid(lq, heads * colBlocks));
 
@@ -65,7 +66,7 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         softmax.setLocalWork(ScoreMatrixKernels.SOFTMAX_THREADS, 1, 1);
         grids.addWorkerGrid(name + "_softmax", softmax);
 
-        graph.task(task + "_o", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), p, vTiles, window, out,
+        graph.task(task + "_o", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), p, vTiles, layer0, out,
                 keySteps, 0, heads * D, 1, lq * keySteps * 32, keySteps * 2048, 0, D, window, 2);
         grids.addWorkerGrid(name + "_o", gemmGrid(lq, heads));
     }

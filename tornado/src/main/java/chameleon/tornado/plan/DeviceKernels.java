@@ -51,14 +51,18 @@ public interface DeviceKernels {
      * Every kernel Java. Where the device has tensor cores through TornadoVM (PTX, CUDA): {@link MmaLinear}
      * (fp16 MMA) and the attention {@code -Dchameleon.tornado.attention} names: {@code reg} (default,
      * {@link RegAttention}, fp32), {@code mma} ({@link MmaAttention}, fp16 MMA, two passes) or {@code scores}
-     * ({@link ScoreMatrixAttention}, two fp16 MMA GEMMs around a score matrix in memory); elsewhere, or with
+     * ({@link ScoreMatrixAttention}, two fp16 MMA GEMMs around a score matrix in memory; the op-by-op path's names
+     * naive|private|tiled leave the default); elsewhere, or with
      * {@code -Dchameleon.tornado.resident.gemm=fp32}: {@link JavaLinear} and {@link JavaAttention} (fp32).
      */
     static DeviceKernels java() {
         boolean mma = deviceHasMma() && !"fp32".equals(System.getProperty("chameleon.tornado.resident.gemm"));
-        String attention = System.getProperty("chameleon.tornado.attention", "reg");
-        if (mma && !java.util.List.of("reg", "mma", "scores").contains(attention)) {
-            throw new IllegalArgumentException("-Dchameleon.tornado.attention: reg, mma or scores, got " + attention);
+        String named = System.getProperty("chameleon.tornado.attention", "reg");
+        // naive|private|tiled name the op-by-op path's kernels (OpPlans); under those the resident DiT runs its default
+        String attention = java.util.List.of("naive", "private", "tiled").contains(named) ? "reg" : named;
+        if (!java.util.List.of("reg", "mma", "scores").contains(attention)) {
+            throw new IllegalArgumentException("-Dchameleon.tornado.attention: reg, mma or scores (device-resident DiT), "
+                    + "naive, private or tiled (op by op), got " + named);
         }
         return new DeviceKernels() {
             @Override

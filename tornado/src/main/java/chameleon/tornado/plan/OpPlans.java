@@ -133,9 +133,22 @@ public final class OpPlans {
         /** {@link AttentionKernels#attentionTiled}: KernelContext, K/V tiles in local memory. */
         TILED;
 
-        /** From {@code -Dchameleon.tornado.attention=naive|private|tiled} (default tiled). */
+        /**
+         * From {@code -Dchameleon.tornado.attention=naive|private|tiled} (default tiled). The property also names the
+         * device-resident DiT's attention ({@code reg|mma|scores}, {@code DeviceKernels.java}); under those names the
+         * op-by-op path, which has only these fp32 kernels, runs its default, tiled.
+         */
         public static AttentionKernel fromSystemProperty() {
-            return valueOf(System.getProperty("chameleon.tornado.attention", "tiled").toUpperCase(java.util.Locale.ROOT));
+            String name = System.getProperty("chameleon.tornado.attention", "tiled");
+            if (java.util.List.of("reg", "mma", "scores").contains(name)) {
+                return TILED;
+            }
+            try {
+                return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("-Dchameleon.tornado.attention: naive, private or tiled (op by op), "
+                        + "reg, mma or scores (device-resident DiT), got " + name);
+            }
         }
     }
 

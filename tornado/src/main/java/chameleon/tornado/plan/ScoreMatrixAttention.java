@@ -22,6 +22,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <p>
  * The price is memory: S is F32 [heads·lq, cap rounded up to 128] and P fp16 [heads, lq, cap rounded up to 32], e.g.
  * 5.2 GB and 2.6 GB for the DiT's 24 heads × 2 688 rows × 20 240 keys, allocated once per call site.
+ * On the H100 (session 10) that call takes 20.0 ms: the S product 10.0 (bound by mmaStore writing 5.2 GB of F32), the
+ * softmax 7.7 (S read, P written), the O product 1.8 (180 TFLOP/s); RegAttention takes 46.3.
  */
 public final class ScoreMatrixAttention implements DeviceAttention {
     private static final int D = 128;

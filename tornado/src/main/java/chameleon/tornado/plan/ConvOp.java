@@ -6,7 +6,6 @@ import java.util.List;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
@@ -137,9 +136,7 @@ final class ConvOp extends GraphOp {
         if (params.mma()) {
             g.task(name, CausalConvKernels::convMma, new KernelContext(), x.array, c, params.tiles(), raw.array, geo.device(),
                     at, cw.wOff, cw.kPad / block.bk, cw.ldy());
-            WorkerGrid2D grid = new WorkerGrid2D(rowBlocks * MmaLinear.Block.THREADS, cw.nPad / block.bn);
-            grid.setLocalWork(MmaLinear.Block.THREADS, 1, 1);
-            grids.addWorkerGrid(g.getTaskGraphName() + "." + name, grid);
+            grids.addWorkerGrid(g.getTaskGraphName() + "." + name, MmaLinear.Block.grid(rowBlocks, cw.nPad / block.bn));
         } else {
             g.task(name, CausalConvKernels::convF32, x.array, c, params.f32(), raw.array, geo.device(), at, cw.wOff,
                     (int) Math.max(1, maxPositions), cw.cout, cw.kPad, cw.ldy());

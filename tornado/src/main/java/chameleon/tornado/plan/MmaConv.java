@@ -10,7 +10,6 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -149,9 +148,7 @@ public final class MmaConv implements AutoCloseable {
                 .task("scatter", ConvKernels::scatterBias, yPad, bias, y, g, slab, rows, nPad)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, y)
                 .persistOnDevice(xv, wt, bias, g);
-        WorkerGrid2D grid = new WorkerGrid2D(rows / BLOCK.bm * MmaLinear.Block.THREADS, nPad / BLOCK.bn);
-        grid.setLocalWork(MmaLinear.Block.THREADS, 1, 1);
-        GridScheduler grids = new GridScheduler(slabName + ".mma", grid);
+        GridScheduler grids = new GridScheduler(slabName + ".mma", MmaLinear.Block.grid(rows / BLOCK.bm, nPad / BLOCK.bn));
         TornadoExecutionPlan p = new TornadoExecutionPlan(load.snapshot(), slabs.snapshot()).withGridScheduler(grids);
         this.plan = profile ? p.withProfiler(ProfilerMode.SILENT) : p;
     }

@@ -45,6 +45,17 @@ public final class MmaLinear implements DeviceLinear {
         static final int THREADS = 256;
 
         /**
+         * The launch geometry of every kernel of these blocks: a work group of {@link #THREADS} per block of rows
+         * (global x {@code rowBlocks·THREADS}) and {@code columns} work groups along y (column blocks, times batches
+         * where the kernel is batched).
+         */
+        static WorkerGrid2D grid(int rowBlocks, int columns) {
+            WorkerGrid2D grid = new WorkerGrid2D(rowBlocks * THREADS, columns);
+            grid.setLocalWork(THREADS, 1, 1);
+            return grid;
+        }
+
+        /**
          * From {@code -Dchameleon.tornado.mma.block=m128n128k32w64x32|…} (default M128N128K32W64X32, the fastest
          * at the DiT's three GEMM shapes on an H100: KERNELS.md).
          */
@@ -277,21 +288,19 @@ public final class MmaLinear implements DeviceLinear {
         }
         KernelContext ctx = new KernelContext();
         int kSteps = kPad / block.bk;
-        IntArray noWindow = new IntArray(2);   // the batched kernel's key window, unread by a linear (windowUse 0)
-        if (block == Block.M128N128K32W64X32) {
-            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, noWindow);
-        }
         switch (block) {
             case M128N128K32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N256K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x256k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N128K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
-            case M128N128K32W64X32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32w64x32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad,
-                    nPad / block.bn, 0, 0, 0, 0, noWindow, 0);
+            case M128N128K32W64X32 -> {
+                IntArray noWindow = new IntArray(2);   // the batched kernel's key window, unread by a linear (windowUse 0)
+                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, noWindow)
+                        .task(task + "Mma", MmaGemmKernels::mma128x128k32w64x32, ctx, xh, wt, layer, out, kSteps, layerInts,
+                                nPad, nPad / block.bn, 0, 0, 0, 0, noWindow, 0);
+            }
             default -> throw new IllegalStateException("block " + block);
         }
-        WorkerGrid2D grid = new WorkerGrid2D(m / block.bm * Block.THREADS, nPad / block.bn);
-        grid.setLocalWork(Block.THREADS, 1, 1);
-        grids.addWorkerGrid(graph.getTaskGraphName() + "." + task + "Mma", grid);
+        grids.addWorkerGrid(graph.getTaskGraphName() + "." + task + "Mma", Block.grid(m / block.bm, nPad / block.bn));
         if (out != y) {
             graph.task(task + "Bias", MmaGemmKernels::unpadBias, out, b, layer, y, m, n, nPad);
         } else if (added) {

@@ -6,7 +6,6 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
@@ -36,8 +35,8 @@ public final class ScoreMatrixAttention implements DeviceAttention {
             throw new IllegalArgumentException(task + ": ScoreMatrixAttention needs head_dim " + D
                     + " and query rows a multiple of " + ROWS + ", got head_dim " + d + ", " + lq + " rows");
         }
-        int keyPad = roundUp(cap, 128);          // S's columns: the S product's column blocks
-        int keySteps = roundUp(cap, 32) / 32;    // the O product's k-steps
+        int keyPad = MmaLinear.roundUp(cap, 128);          // S's columns: the S product's column blocks
+        int keySteps = MmaLinear.roundUp(cap, 32) / 32;    // the O product's k-steps
         long scores = (long) heads * lq * keyPad;
         if (scores > Integer.MAX_VALUE - 8 || (long) heads * lq * keySteps * 32 > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(task + ": a score matrix of " + heads + " heads × " + lq + " rows × "
@@ -60,7 +59,7 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         int colBlocks = keyPad / 128;
         graph.task(task + "_s", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), qTiles, kTiles, layer0, s,
                 D / 32, 0, keyPad, colBlocks, lq * D, keyPad * 64, lq, 0, window, 1);
-        grids.addWorkerGrid(name + "_s", gemmGrid(lq, heads * colBlocks));
+        grids.addWorkerGrid(name + "_s", MmaLinear.Block.grid(lq / ROWS, heads * colBlocks));
 
         graph.task(task + "_softmax", ScoreMatrixKernels::softmaxTiles, new KernelContext(), s, p, window, lq, keyPad,
                 keySteps);
@@ -70,7 +69,7 @@ public final class ScoreMatrixAttention implements DeviceAttention {
 
         graph.task(task + "_o", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), p, vTiles, layer0, out,
                 keySteps, 0, heads * D, 1, lq * keySteps * 32, keySteps * 2048, 0, D, window, 2);
-        grids.addWorkerGrid(name + "_o", gemmGrid(lq, heads));
+        grids.addWorkerGrid(name + "_o", MmaLinear.Block.grid(lq / ROWS, heads));
     }
 
     /** Whether this attention takes a call of {@code lq} query rows at head_dim {@code d}. */
@@ -78,13 +77,4 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         return d == D && lq % ROWS == 0 && lq > 0;
     }
 
-    private static WorkerGrid2D gemmGrid(int lq, int columns) {
-        WorkerGrid2D grid = new WorkerGrid2D(lq / ROWS * MmaLinear.Block.THREADS, columns);
-        grid.setLocalWork(MmaLinear.Block.THREADS, 1, 1);
-        return grid;
-    }
-
-    private static int roundUp(int v, int multiple) {
-        return (v + multiple - 1) / multiple * multiple;
-    }
 }

@@ -41,6 +41,12 @@ public interface DeviceKernels {
         return true;
     }
 
+    /**
+     * The device-resident DiT's attentions by their {@code -Dchameleon.tornado.attention} names (the op-by-op path's
+     * are {@link OpPlans.AttentionKernel}'s).
+     */
+    List<String> RESIDENT_ATTENTIONS = List.of("reg", "mma", "scores");
+
     /** Whether the default device's TornadoVM backend lowers KernelContext MMA (PTX and CUDA do; OpenCL not). */
     static boolean deviceHasMma() {
         TornadoVMBackendType t = TornadoExecutionPlan.DEFAULT_DEVICE.getTornadoVMBackend();
@@ -60,8 +66,8 @@ public interface DeviceKernels {
         boolean mma = deviceHasMma() && !"fp32".equals(System.getProperty("chameleon.tornado.resident.gemm"));
         String named = System.getProperty("chameleon.tornado.attention", "scores");
         // naive|private|tiled name the op-by-op path's kernels (OpPlans); under those the resident DiT runs its default
-        String attention = java.util.List.of("naive", "private", "tiled").contains(named) ? "scores" : named;
-        if (!java.util.List.of("reg", "mma", "scores").contains(attention)) {
+        String attention = OpPlans.AttentionKernel.named(named) ? "scores" : named;
+        if (!RESIDENT_ATTENTIONS.contains(attention)) {
             throw new IllegalArgumentException("-Dchameleon.tornado.attention: reg, mma or scores (device-resident DiT), "
                     + "naive, private or tiled (op by op), got " + named);
         }

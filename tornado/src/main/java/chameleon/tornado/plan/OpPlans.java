@@ -140,15 +140,19 @@ public final class OpPlans {
          */
         public static AttentionKernel fromSystemProperty() {
             String name = System.getProperty("chameleon.tornado.attention", "tiled");
-            if (java.util.List.of("reg", "mma", "scores").contains(name)) {
+            if (DeviceKernels.RESIDENT_ATTENTIONS.contains(name)) {
                 return TILED;
             }
-            try {
-                return valueOf(name.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
+            if (!named(name)) {
                 throw new IllegalArgumentException("-Dchameleon.tornado.attention: naive, private or tiled (op by op), "
                         + "reg, mma or scores (device-resident DiT), got " + name);
             }
+            return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+
+        /** Whether {@code name} is one of these kernels' {@code -Dchameleon.tornado.attention} names (any case, as {@link #valueOf} reads it). */
+        static boolean named(String name) {
+            return java.util.Arrays.stream(values()).anyMatch(k -> k.name().equals(name.toUpperCase(java.util.Locale.ROOT)));
         }
     }
 

@@ -36,10 +36,9 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * operands), outputs poisoned with NaN first and checked finite everywhere. Timing: device kernel time
  * from TornadoVM's profiler (all tasks of the layer), median of the timed executions, data resident.
  *
- * <pre>KernelBench [full|small|attention|attention-quick|attention-scores]</pre> small: shapes for a CPU OpenCL device
- * (PoCL); attention: the attention cases only; attention-quick: MMA and register attention at the full and the
- * first-chunk window and over an odd window, with {@link ScoreMatrixAttention}'s settings; attention-scores: those
- * settings at the full window only. MMA cases are skipped where the backend has no MMA (only PTX and CUDA lower it).
+ * <pre>KernelBench [full|small|attention|attention-quick]</pre> small: shapes for a CPU OpenCL device (PoCL);
+ * attention: the attention cases only; attention-quick: MMA and register attention at the full and the first-chunk
+ * window and over an odd window, with {@link ScoreMatrixAttention}'s softmax widths. MMA cases are skipped where the backend has no MMA (only PTX and CUDA lower it).
  */
 public final class KernelBench {
     /** One checked and timed case: the printed line, its relative error (vs the fp16 reference for MMA). */
@@ -53,20 +52,11 @@ public final class KernelBench {
 
     public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "full";
-        if (!List.of("full", "small", "attention", "attention-quick", "attention-scores").contains(what)) {
-            throw new IllegalArgumentException("KernelBench argument: full, small, attention, attention-quick or attention-scores, got " + what);
+        if (!List.of("full", "small", "attention", "attention-quick").contains(what)) {
+            throw new IllegalArgumentException("KernelBench argument: full, small, attention or attention-quick, got " + what);
         }
         if (what.equals("attention-quick")) {
             quickAttention();
-            return;
-        }
-        if (what.equals("attention-scores")) {
-            TABLE.clear();
-            System.out.println("KernelBench attention-scores on " + TornadoBackend.deviceDescription());
-            if (backend() == TornadoBackendType.MMA) {
-                attention(2688, 20240, 24, 3, 0, 20240, SCORE_VARIANTS);
-            }
-            printSummary();
             return;
         }
         run(what.equals("small"), !what.equals("attention"));
@@ -292,16 +282,6 @@ public final class KernelBench {
      * {@link RegAttention}, and
      * (old = true) the tiled kernel.
      */
-    /**
-     * "attention scores gG tT pP oO": {@link ScoreMatrixAttention} with G column blocks a work group, T softmax threads,
-     * S rows padded by P floats, S from float O.
-     */
-    private static ScoreMatrixAttention scoreVariant(String kind) {
-        String[] parts = kind.substring("attention scores ".length()).split(" ");
-        return new ScoreMatrixAttention(Integer.parseInt(parts[0].substring(1)), Integer.parseInt(parts[1].substring(1)),
-                Integer.parseInt(parts[2].substring(1)), Integer.parseInt(parts[3].substring(1)));
-    }
-
     private static void attention(int lq, int cap, int heads, int iters, int from, int to, boolean old, boolean mma) {
         List<String> kinds = new ArrayList<>();
         if (mma) {
@@ -315,16 +295,11 @@ public final class KernelBench {
         attention(lq, cap, heads, iters, from, to, kinds);
     }
 
-    /**
-     * ScoreMatrixAttention's default and its settings: session 10's S product and softmax (256 threads a row);
-     * softmax widths; S rows padded by 32 floats; scoreBlocks (column groups along x) one block a group, on 32-byte
-     * sectors (offset 4) or not, 8 a group.
-     */
-    private static final List<String> SCORE_VARIANTS = List.of("attention scores", "attention scores g0 t256 p0 o0",
-            "attention scores g0 t512 p0 o0", "attention scores g0 t1024 p0 o0", "attention scores g0 t1024 p32 o0",
-            "attention scores g1 t1024 p0 o0", "attention scores g1 t1024 p0 o4", "attention scores g8 t1024 p0 o4");
+    /** ScoreMatrixAttention with its softmax width from the capacity (the default), and at 256, 512 and 1 024 threads a row. */
+    private static final List<String> SCORE_VARIANTS = List.of("attention scores", "attention scores t256",
+            "attention scores t512", "attention scores t1024");
 
-    /** The attention kinds named ("attention reg|tiled|mma|scores[ gG tT pP oO]") at one shape, against a double reference. */
+    /** The attention kinds named ("attention reg|tiled|mma|scores[ tT]") at one shape, against a double reference. */
     private static void attention(int lq, int cap, int heads, int iters, int from, int to, List<String> kinds) {
         int d = 128;
         float[] qv = new float[lq * heads * d];
@@ -381,7 +356,9 @@ public final class KernelBench {
                 if (!kind.endsWith("tiled")) {
                     DeviceAttention a = kind.endsWith("mma") ? new MmaAttention()
                             : kind.endsWith("scores") ? new ScoreMatrixAttention()
-                            : kind.startsWith("attention scores ") ? scoreVariant(kind) : new RegAttention();
+                            : kind.startsWith("attention scores t")
+                            ? new ScoreMatrixAttention(Integer.parseInt(kind.substring("attention scores t".length())))
+                            : new RegAttention();
                     a.addTo(g, grids, "attention", q, k, v, window, out, lq, cap, heads, d, scale);
                 } else {
                     FloatArray sc = FloatArray.fromElements(scale);

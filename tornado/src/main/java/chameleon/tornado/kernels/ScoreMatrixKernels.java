@@ -2,7 +2,6 @@ package chameleon.tornado.kernels;
 
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
-import uk.ac.manchester.tornado.api.enums.MMAShape;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -102,13 +101,13 @@ public final class ScoreMatrixKernels {
      * rows in flight, so that the second read finds the row in L2 (20 240 keys on the H100: 7.67 ms at 256 threads,
      * 4.13 at 1 024).
      *
-     * @param s        sOffset + [heads·lq, ldS] F32 scores (already scaled: q was)
+     * @param s        [heads·lq, ldS] F32 scores (already scaled: q was)
      * @param p        [heads, lq·keySteps·32] fp16 A tiles
      * @param keySteps k-steps of 32 keys the tiles hold
      * @param threads  the work group's size, a power of two ≤ {@link #SOFTMAX_THREADS}
      */
     public static void softmaxTiles(KernelContext ctx, FloatArray s, HalfFloatArray p, IntArray window, int lq, int ldS,
-                                    int sOffset, int keySteps, int threads) {
+                                    int keySteps, int threads) {
         int row = ctx.groupIdx;           // h·lq + r
         int h = row / lq;
         int r = row - h * lq;
@@ -116,7 +115,7 @@ public final class ScoreMatrixKernels {
         int len = window.get(1) - window.get(0);
         float[] maxes = ctx.allocateFloatLocalArray(1024);
         float[] sums = ctx.allocateFloatLocalArray(1024);
-        int base = sOffset + row * ldS;
+        int base = row * ldS;
         float m = -3.0e38f;
         float l = 0f;
         // columns c, c + threads, c + 2·threads, c + 3·threads: four independent loads, then one rescale
@@ -188,161 +187,6 @@ public final class ScoreMatrixKernels {
             p.set(out + MmaGemmKernels.aTileHalf(r, c, keySteps), new HalfFloat(x0));
             if (c + threads < padded) {
                 p.set(out + MmaGemmKernels.aTileHalf(r, c + threads, keySteps), new HalfFloat(x1));
-            }
-        }
-    }
-
-    /**
-     * S = (scale·q)·Kᵀ for {@code blocksPerGroup} consecutive column blocks of 128 keys per work group, q's block
-     * held in local memory for all of them, S from float {@code sOffset} with rows {@code ldS} long: an opt-in
-     * alternative to the batched GEMM kernel ({@link MmaGemmKernels#mma128x128k32w64x32}) for the S product, kept to
-     * find what bounds it. The 128 q rows × 128 d (32 KB, fp16) are loaded once, K streams through two 8 KB stages
-     * one k-step ahead across the column blocks, each block's mmaStore overlapping the next block's loads. Warp tiles
-     * and fragments as in mma128x128k32w64x32 (8 warps 2×4, 64×32 each); local memory 48 KB.
-     * <p>
-     * Measured (H100, session 11), with row blocks along x as the GEMM kernel launches them: 17.5 ms a layer against
-     * the GEMM kernel's 16.5 at 8 blocks a group (16.9 at 4, 17.1 at 16): loading the operands is not what bounds the
-     * S product; its 5.2 GB of F32 stores are. This form launches column groups along x instead, so that the work
-     * groups in flight write long runs of each row of S, and takes a row pad and an offset (4 puts the scores of a
-     * 16-byte array header on 32-byte sectors): not yet measured ({@code KernelBench attention-scores}).
-     * Work group (g, h·lq/128 + row block), groups = ⌈colBlocks/blocksPerGroup⌉, global size (groups·256,
-     * heads·lq/128), local (256, 1); column blocks at or past the window's length store nothing.
-     *
-     * @param q              [heads, lq·128] fp16 A tiles of scale·q ({@link MmaGemmKernels#toHalfTiles}, 4 k-steps)
-     * @param kt             [heads, keyPad·64] K tiles ({@link #packKeyTiles})
-     * @param s              sOffset + [heads·lq, ldS] F32 scores
-     * @param ldS            S's row length (≥ keyPad)
-     * @param sOffset        floats before S's first score
-     * @param window         {from, to}: the keys are to − from
-     * @param keyPad         S's row length, a multiple of 128
-     * @param blocksPerGroup column blocks of one work group
-     */
-    public static void scoreBlocks(KernelContext ctx, HalfFloatArray q, IntArray kt, FloatArray s, IntArray window,
-                                   int lq, int keyPad, int ldS, int sOffset, int blocksPerGroup) {
-        int tid = ctx.localIdx;
-        int warp = tid >> 5;
-        int wm = warp / 4;
-        int wn = warp - wm * 4;
-        // column groups along x: the work groups in flight cover whole rows of S (long runs of each row's memory)
-        int rowBlocks = lq / 128;
-        int h = ctx.groupIdy / rowBlocks;
-        int rowBlock = ctx.groupIdy - h * rowBlocks;
-        int first = ctx.groupIdx * blocksPerGroup;
-        int keys = window.get(1) - window.get(0);
-        int end = TornadoMath.min(first + blocksPerGroup, (keys + 127) / 128);
-        if (first < end) {
-            int[] aTile = ctx.allocateIntLocalArray(8192);   // q's block, 4 k-steps of 2048 ints
-            int[] bTile = ctx.allocateIntLocalArray(4096);   // K, two stages of one k-step
-            int aBase = h * (lq * 128) + rowBlock * 16384 + 2 * tid;
-            int bBase = h * (keyPad * 64) + first * 8192 + tid;
-            for (int j = 0; j < 32; j++) {
-                aTile[tid + 256 * j] = (q.get(aBase + 512 * j).getHalfFloatValue() & 0xFFFF)
-                        | ((q.get(aBase + 512 * j + 1).getHalfFloatValue() & 0xFFFF) << 16);
-            }
-            for (int j = 0; j < 8; j++) {
-                bTile[tid + 256 * j] = kt.get(bBase + 256 * j);
-            }
-            ctx.localBarrier();
-            int aWarp = wm * 2048;
-            int bWarp = wn * 1024;
-            int steps = (end - first) * 4;
-            for (int cb = first; cb < end; cb++) {
-                float[] c0_0 = ctx.mmaFragment(0f); float[] c0_1 = ctx.mmaFragment(0f); float[] c0_2 = ctx.mmaFragment(0f); float[] c0_3 = ctx.mmaFragment(0f);
-                float[] c1_0 = ctx.mmaFragment(0f); float[] c1_1 = ctx.mmaFragment(0f); float[] c1_2 = ctx.mmaFragment(0f); float[] c1_3 = ctx.mmaFragment(0f);
-                float[] c2_0 = ctx.mmaFragment(0f); float[] c2_1 = ctx.mmaFragment(0f); float[] c2_2 = ctx.mmaFragment(0f); float[] c2_3 = ctx.mmaFragment(0f);
-                float[] c3_0 = ctx.mmaFragment(0f); float[] c3_1 = ctx.mmaFragment(0f); float[] c3_2 = ctx.mmaFragment(0f); float[] c3_3 = ctx.mmaFragment(0f);
-                for (int ks = 0; ks < 4; ks++) {
-                    int t = (cb - first) * 4 + ks;
-                    int cur = t & 1;
-                    // prefetch step t+1, the next block's first k-step after a block's last (the last step reloads itself)
-                    int gb = bBase + (t + 1 < steps ? t + 1 : t) * 2048;
-                    int pb0 = kt.get(gb + 0);
-                    int pb1 = kt.get(gb + 256);
-                    int pb2 = kt.get(gb + 512);
-                    int pb3 = kt.get(gb + 768);
-                    int pb4 = kt.get(gb + 1024);
-                    int pb5 = kt.get(gb + 1280);
-                    int pb6 = kt.get(gb + 1536);
-                    int pb7 = kt.get(gb + 1792);
-                    int aStage = ks * 8192 + aWarp;
-                    int bStage = cur * 8192 + bWarp;
-                    HalfFloat[] a0 = ctx.mmaLoadA(aTile, 16, aStage + 0);
-                    HalfFloat[] a1 = ctx.mmaLoadA(aTile, 16, aStage + 512);
-                    HalfFloat[] a2 = ctx.mmaLoadA(aTile, 16, aStage + 1024);
-                    HalfFloat[] a3 = ctx.mmaLoadA(aTile, 16, aStage + 1536);
-                    HalfFloat[] b0 = ctx.mmaLoadB(bTile, 16, bStage + 0);
-                    HalfFloat[] b1 = ctx.mmaLoadB(bTile, 16, bStage + 256);
-                    HalfFloat[] b2 = ctx.mmaLoadB(bTile, 16, bStage + 512);
-                    HalfFloat[] b3 = ctx.mmaLoadB(bTile, 16, bStage + 768);
-                    c0_0 = ctx.mma(a0, b0, c0_0, MMAShape.M16N8K16);
-                    c0_1 = ctx.mma(a0, b1, c0_1, MMAShape.M16N8K16);
-                    c0_2 = ctx.mma(a0, b2, c0_2, MMAShape.M16N8K16);
-                    c0_3 = ctx.mma(a0, b3, c0_3, MMAShape.M16N8K16);
-                    c1_0 = ctx.mma(a1, b0, c1_0, MMAShape.M16N8K16);
-                    c1_1 = ctx.mma(a1, b1, c1_1, MMAShape.M16N8K16);
-                    c1_2 = ctx.mma(a1, b2, c1_2, MMAShape.M16N8K16);
-                    c1_3 = ctx.mma(a1, b3, c1_3, MMAShape.M16N8K16);
-                    c2_0 = ctx.mma(a2, b0, c2_0, MMAShape.M16N8K16);
-                    c2_1 = ctx.mma(a2, b1, c2_1, MMAShape.M16N8K16);
-                    c2_2 = ctx.mma(a2, b2, c2_2, MMAShape.M16N8K16);
-                    c2_3 = ctx.mma(a2, b3, c2_3, MMAShape.M16N8K16);
-                    c3_0 = ctx.mma(a3, b0, c3_0, MMAShape.M16N8K16);
-                    c3_1 = ctx.mma(a3, b1, c3_1, MMAShape.M16N8K16);
-                    c3_2 = ctx.mma(a3, b2, c3_2, MMAShape.M16N8K16);
-                    c3_3 = ctx.mma(a3, b3, c3_3, MMAShape.M16N8K16);
-                    a0 = ctx.mmaLoadA(aTile, 16, aStage + 4096);
-                    a1 = ctx.mmaLoadA(aTile, 16, aStage + 4608);
-                    a2 = ctx.mmaLoadA(aTile, 16, aStage + 5120);
-                    a3 = ctx.mmaLoadA(aTile, 16, aStage + 5632);
-                    b0 = ctx.mmaLoadB(bTile, 16, bStage + 4096);
-                    b1 = ctx.mmaLoadB(bTile, 16, bStage + 4352);
-                    b2 = ctx.mmaLoadB(bTile, 16, bStage + 4608);
-                    b3 = ctx.mmaLoadB(bTile, 16, bStage + 4864);
-                    c0_0 = ctx.mma(a0, b0, c0_0, MMAShape.M16N8K16);
-                    c0_1 = ctx.mma(a0, b1, c0_1, MMAShape.M16N8K16);
-                    c0_2 = ctx.mma(a0, b2, c0_2, MMAShape.M16N8K16);
-                    c0_3 = ctx.mma(a0, b3, c0_3, MMAShape.M16N8K16);
-                    c1_0 = ctx.mma(a1, b0, c1_0, MMAShape.M16N8K16);
-                    c1_1 = ctx.mma(a1, b1, c1_1, MMAShape.M16N8K16);
-                    c1_2 = ctx.mma(a1, b2, c1_2, MMAShape.M16N8K16);
-                    c1_3 = ctx.mma(a1, b3, c1_3, MMAShape.M16N8K16);
-                    c2_0 = ctx.mma(a2, b0, c2_0, MMAShape.M16N8K16);
-                    c2_1 = ctx.mma(a2, b1, c2_1, MMAShape.M16N8K16);
-                    c2_2 = ctx.mma(a2, b2, c2_2, MMAShape.M16N8K16);
-                    c2_3 = ctx.mma(a2, b3, c2_3, MMAShape.M16N8K16);
-                    c3_0 = ctx.mma(a3, b0, c3_0, MMAShape.M16N8K16);
-                    c3_1 = ctx.mma(a3, b1, c3_1, MMAShape.M16N8K16);
-                    c3_2 = ctx.mma(a3, b2, c3_2, MMAShape.M16N8K16);
-                    c3_3 = ctx.mma(a3, b3, c3_3, MMAShape.M16N8K16);
-                    int idle = (1 - cur) * 2048 + tid;
-                    bTile[idle + 0] = pb0;
-                    bTile[idle + 256] = pb1;
-                    bTile[idle + 512] = pb2;
-                    bTile[idle + 768] = pb3;
-                    bTile[idle + 1024] = pb4;
-                    bTile[idle + 1280] = pb5;
-                    bTile[idle + 1536] = pb6;
-                    bTile[idle + 1792] = pb7;
-                    ctx.localBarrier();
-                }
-                int r0 = h * lq + rowBlock * 128 + wm * 64;
-                int c0 = sOffset + cb * 128 + wn * 32;
-                ctx.mmaStore(c0_0, s, r0 + 0, c0 + 0, ldS);
-                ctx.mmaStore(c0_1, s, r0 + 0, c0 + 8, ldS);
-                ctx.mmaStore(c0_2, s, r0 + 0, c0 + 16, ldS);
-                ctx.mmaStore(c0_3, s, r0 + 0, c0 + 24, ldS);
-                ctx.mmaStore(c1_0, s, r0 + 16, c0 + 0, ldS);
-                ctx.mmaStore(c1_1, s, r0 + 16, c0 + 8, ldS);
-                ctx.mmaStore(c1_2, s, r0 + 16, c0 + 16, ldS);
-                ctx.mmaStore(c1_3, s, r0 + 16, c0 + 24, ldS);
-                ctx.mmaStore(c2_0, s, r0 + 32, c0 + 0, ldS);
-                ctx.mmaStore(c2_1, s, r0 + 32, c0 + 8, ldS);
-                ctx.mmaStore(c2_2, s, r0 + 32, c0 + 16, ldS);
-                ctx.mmaStore(c2_3, s, r0 + 32, c0 + 24, ldS);
-                ctx.mmaStore(c3_0, s, r0 + 48, c0 + 0, ldS);
-                ctx.mmaStore(c3_1, s, r0 + 48, c0 + 8, ldS);
-                ctx.mmaStore(c3_2, s, r0 + 48, c0 + 16, ldS);
-                ctx.mmaStore(c3_3, s, r0 + 48, c0 + 24, ldS);
             }
         }
     }

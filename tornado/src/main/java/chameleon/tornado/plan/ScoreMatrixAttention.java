@@ -23,66 +23,33 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * 5.2 GB and 2.6 GB for the DiT's 24 heads × 2 688 rows × 20 240 keys, allocated once per call site.
  * On the H100 (session 11, KernelBench) that call takes 16.5 ms: the S product 10.0 (bound by mmaStore writing 5.2 GB
  * of F32), the softmax 4.1 (S read, P written; 7.7 with session 10's 256 threads a row), the O product 1.8
- * (180 TFLOP/s); RegAttention takes 46.8. The S product's opt-in alternative, {@link ScoreMatrixKernels#scoreBlocks}
- * (q's block held across several column blocks), measured slower (17.5 against 16.5 ms with 8 blocks a group):
- * the S product is bound by its stores, not by loading its operands; its settings (launch order, row pad, offset)
- * are there to find what bounds the stores.
+ * (180 TFLOP/s); RegAttention takes 46.8. An S product that held q's block in local memory across several column
+ * blocks (commit 3f5fbaf, {@code ScoreMatrixKernels.scoreBlocks}) measured slower, 17.5 against 16.5 ms with 8 blocks
+ * a group: the S product is bound by its 5.2 GB of F32 stores, not by loading its operands.
  */
 public final class ScoreMatrixAttention implements DeviceAttention {
     private static final int D = 128;
     private static final int ROWS = 128;
 
-    private final int blocksPerGroup;
     private final int softmaxThreads;
-    private final int rowPad;
-    private final int colOffset;
 
     /**
-     * @param blocksPerGroup column blocks of 128 keys one work group of the S product takes
-     *                       ({@link ScoreMatrixKernels#scoreBlocks}); 0 runs the batched GEMM kernel instead, one
-     *                       block each (session 10's S product)
      * @param softmaxThreads work group of one score row in the softmax, a power of two from 32 to
      *                       {@link ScoreMatrixKernels#SOFTMAX_THREADS}; 0 chooses from the cache's capacity
      *                       ({@link #softmaxThreads(int)})
-     * @param rowPad         floats added to S's row length (a multiple of 8: rows stay 32-byte aligned)
-     * @param colOffset      floats before S's first score (scoreBlocks only): 4 puts the scores of a 16-byte array
-     *                       header on 32-byte sectors
      */
-    public ScoreMatrixAttention(int blocksPerGroup, int softmaxThreads, int rowPad, int colOffset) {
-        if (blocksPerGroup < 0) {
-            throw new IllegalArgumentException("ScoreMatrixAttention: blocks per group must be >= 0, got " + blocksPerGroup);
-        }
+    public ScoreMatrixAttention(int softmaxThreads) {
         if (softmaxThreads != 0 && (softmaxThreads < 32 || softmaxThreads > ScoreMatrixKernels.SOFTMAX_THREADS
                 || Integer.bitCount(softmaxThreads) != 1)) {
             throw new IllegalArgumentException("ScoreMatrixAttention: softmax threads must be 0 (from the capacity) or a "
                     + "power of two in [32, " + ScoreMatrixKernels.SOFTMAX_THREADS + "], got " + softmaxThreads);
         }
-        if (rowPad < 0 || rowPad % 8 != 0) {
-            throw new IllegalArgumentException("ScoreMatrixAttention: row pad must be a non-negative multiple of 8, got " + rowPad);
-        }
-        if (colOffset < 0 || (colOffset != 0 && blocksPerGroup == 0)) {
-            throw new IllegalArgumentException("ScoreMatrixAttention: a column offset (got " + colOffset
-                    + ") needs blocks per group > 0: the batched GEMM kernel stores from column 0");
-        }
-        this.blocksPerGroup = blocksPerGroup;
         this.softmaxThreads = softmaxThreads;
-        this.rowPad = rowPad;
-        this.colOffset = colOffset;
     }
 
-    /** As {@link #ScoreMatrixAttention(int, int, int, int)} without padding or offset. */
-    public ScoreMatrixAttention(int blocksPerGroup, int softmaxThreads) {
-        this(blocksPerGroup, softmaxThreads, 0, 0);
-    }
-
-    /**
-     * From {@code -Dchameleon.tornado.scores.group} (default 0), {@code -Dchameleon.tornado.softmax.threads}
-     * (default 0: from the capacity), {@code -Dchameleon.tornado.scores.pad} and {@code -Dchameleon.tornado.scores.offset}
-     * (default 0).
-     */
+    /** From {@code -Dchameleon.tornado.softmax.threads} (default 0: from the capacity). */
     public ScoreMatrixAttention() {
-        this(intProperty("chameleon.tornado.scores.group", 0), intProperty("chameleon.tornado.softmax.threads", 0),
-                intProperty("chameleon.tornado.scores.pad", 0), intProperty("chameleon.tornado.scores.offset", 0));
+        this(intProperty("chameleon.tornado.softmax.threads", 0));
     }
 
     /**
@@ -116,9 +83,8 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         }
         int keyPad = MmaLinear.roundUp(cap, 128);          // S's columns: the S product's column blocks
         int keySteps = MmaLinear.roundUp(cap, 32) / 32;    // the O product's k-steps
-        int ldS = keyPad + rowPad;
         int threads = softmaxThreads != 0 ? softmaxThreads : softmaxThreads(cap);
-        long scores = (long) heads * lq * ldS + colOffset;
+        long scores = (long) heads * lq * keyPad;
         if (scores > Integer.MAX_VALUE - 8 || (long) heads * lq * keySteps * 32 > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(task + ": a score matrix of " + heads + " heads × " + lq + " rows × "
                     + keyPad + " keys exceeds one array (2³¹ elements)");
@@ -126,7 +92,7 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         HalfFloatArray qTiles = new HalfFloatArray(heads * lq * D);          // [heads, lq·128] A tiles
         IntArray kTiles = new IntArray(heads * keyPad * 64);                   // [heads, keyPad·64] B tiles
         IntArray vTiles = new IntArray(heads * keySteps * 32 * 64);            // [heads, keySteps·2048] B tiles
-        FloatArray s = new FloatArray((int) scores);                          // colOffset + [heads·lq, ldS]
+        FloatArray s = new FloatArray((int) scores);                          // [heads·lq, keyPad]
         HalfFloatArray p = new HalfFloatArray(heads * lq * keySteps * 32);    // [heads, lq·keySteps·32] A tiles
         // Uploaded once (zeros) so that the buffers exist on the device; the kernels overwrite them.
         IntArray layer0 = new IntArray(1);       // the GEMM kernel's layer index (its tiles are not stacked by layer)
@@ -138,19 +104,12 @@ public final class ScoreMatrixAttention implements DeviceAttention {
         graph.task(task + "_v", ScoreMatrixKernels::packValueTiles, v, vTiles, window, heads, keySteps);
 
         int colBlocks = keyPad / 128;
-        if (blocksPerGroup == 0) {
-            graph.task(task + "_s", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), qTiles, kTiles, layer0, s,
-                    D / 32, 0, ldS, colBlocks, lq * D, keyPad * 64, lq, 0, window, 1);
-            grids.addWorkerGrid(name + "_s", MmaLinear.Block.grid(lq / ROWS, heads * colBlocks));
-        } else {
-            graph.task(task + "_s", ScoreMatrixKernels::scoreBlocks, new KernelContext(), qTiles, kTiles, s, window, lq,
-                    keyPad, ldS, colOffset, blocksPerGroup);
-            int groups = (colBlocks + blocksPerGroup - 1) / blocksPerGroup;
-            grids.addWorkerGrid(name + "_s", MmaLinear.Block.grid(groups, heads * (lq / ROWS)));
-        }
+        graph.task(task + "_s", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), qTiles, kTiles, layer0, s,
+                D / 32, 0, keyPad, colBlocks, lq * D, keyPad * 64, lq, 0, window, 1);
+        grids.addWorkerGrid(name + "_s", MmaLinear.Block.grid(lq / ROWS, heads * colBlocks));
 
-        graph.task(task + "_softmax", ScoreMatrixKernels::softmaxTiles, new KernelContext(), s, p, window, lq, ldS,
-                colOffset, keySteps, threads);
+        graph.task(task + "_softmax", ScoreMatrixKernels::softmaxTiles, new KernelContext(), s, p, window, lq, keyPad,
+                keySteps, threads);
         WorkerGrid1D softmax = new WorkerGrid1D(heads * lq * threads);
         softmax.setLocalWork(threads, 1, 1);
         grids.addWorkerGrid(name + "_softmax", softmax);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code -Dchameleon.tornado.attention} names the op-by-op path's kernels (naive|private|tiled) and the resident DiT's
  * (reg|mma|scores): each path takes the other's names as "its default", and refuses anything else by name.
- * ScoreMatrixAttention's two settings refuse values its kernels cannot take, naming the setting.
+ * ScoreMatrixAttention's softmax width refuses values its kernel cannot take, naming the setting.
  */
 class AttentionPropertyTest {
     private static final String KEY = "chameleon.tornado.attention";
@@ -18,37 +18,30 @@ class AttentionPropertyTest {
     @AfterEach
     void clear() {
         System.clearProperty(KEY);
-        System.clearProperty("chameleon.tornado.scores.group");
         System.clearProperty("chameleon.tornado.softmax.threads");
     }
 
     @Test
-    void scoreMatrixSettingsAreCheckedNotGuessed() {
-        new ScoreMatrixAttention(0, 256);
-        new ScoreMatrixAttention(8, 1024);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(8, 384))
+    void scoreMatrixSoftmaxWidthIsCheckedNotGuessed() {
+        new ScoreMatrixAttention(256);
+        new ScoreMatrixAttention(0);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(384))
                 .getMessage().contains("got 384"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(8, 2048))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(2048))
                 .getMessage().contains("got 2048"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(-1, 256))
-                .getMessage().contains("got -1"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(0, 0, 4, 0))
-                .getMessage().contains("got 4"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(0, 0, 0, 4))
-                .getMessage().contains("needs blocks per group"));
-        new ScoreMatrixAttention(8, 0, 32, 4);
-        assertEquals(1024, ScoreMatrixAttention.softmaxThreads(20240));
-        assertEquals(256, ScoreMatrixAttention.softmaxThreads(4400));
-        assertEquals(512, ScoreMatrixAttention.softmaxThreads(8200));
-        assertEquals(256, ScoreMatrixAttention.softmaxThreads(512));
-        assertEquals(256, ScoreMatrixAttention.softmaxThreads(1));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreMatrixAttention(16))
+                .getMessage().contains("got 16"));
         System.setProperty("chameleon.tornado.softmax.threads", "many");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ScoreMatrixAttention::new);
         assertTrue(e.getMessage().contains("chameleon.tornado.softmax.threads") && e.getMessage().contains("many"),
                 e.getMessage());
         System.setProperty("chameleon.tornado.softmax.threads", "512");
-        System.setProperty("chameleon.tornado.scores.group", "3");
         new ScoreMatrixAttention();
+        assertEquals(1024, ScoreMatrixAttention.softmaxThreads(20240));
+        assertEquals(256, ScoreMatrixAttention.softmaxThreads(4400));
+        assertEquals(512, ScoreMatrixAttention.softmaxThreads(8200));
+        assertEquals(256, ScoreMatrixAttention.softmaxThreads(512));
+        assertEquals(256, ScoreMatrixAttention.softmaxThreads(1));
     }
 
     @Test

@@ -11,7 +11,7 @@
 # bundle's on that variant's class path (run-on-device.sh's CHAMELEON_APP), e.g. an older bundle's:
 #   mkdir old && xz -dc OLD/payload.tar.xz | tar -x -C old --wildcards 'app/chameleon-*'; AB_APP_A=old/app ... "" ""
 # env: ROUNDS (2), BUNDLE (.bundle), CHAMELEON_JAVA_OPTS (common to both, default -Dtornado.device.memory=70GB
-# -Xmx48g), AB_TIMEOUT (seconds a run, 130), AB_RUNNER (the command a run executes, default
+# -Xmx48g), AB_TIMEOUT (seconds a run, 130; GpuBench's budget counts from the end of its first forward), AB_RUNNER (the command a run executes, default
 # "$BUNDLE/run-on-device.sh chameleon.tornado.GpuBench"). Writes OUT_DIR/ab.txt, ab.json and ab-parts.tar.gz (the
 # logs ab-{A,B}-ROUND.log and timeline.txt; KEEP_PARTS=1 also leaves them loose).
 set -u

@@ -98,7 +98,7 @@ public final class ScoreMatrixKernels {
      * 0 up to the next multiple of 32. A work group of {@code threads} (≤ {@link #SOFTMAX_THREADS}) a row (global
      * size heads·lq·threads): each thread keeps a running (max, sum) over its strided columns, four loads at a time,
      * the pairs merge in a tree in local memory, then the row is read again to write p. A wide work group keeps fewer
-     * rows in flight, so that the second read finds the row in L2 (20 240 keys on the H100: 7.67 ms at 256 threads,
+     * rows in flight, so that the second read can find the row in L2 (20 240 keys on the H100: 7.67 ms at 256 threads,
      * 4.13 at 1 024).
      *
      * @param s        [heads·lq, ldS] F32 scores (already scaled: q was)

@@ -25,7 +25,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * of F32), the softmax 4.1 (S read, P written; 7.7 with session 10's 256 threads a row), the O product 1.8
  * (180 TFLOP/s); RegAttention takes 46.8. An S product that held q's block in local memory across several column
  * blocks (commit 3f5fbaf, {@code ScoreMatrixKernels.scoreBlocks}) measured slower, 17.5 against 16.5 ms with 8 blocks
- * a group: the S product is bound by its 5.2 GB of F32 stores, not by loading its operands.
+ * a group, which points at the S product's 5.2 GB of F32 stores rather than its operand loads.
  */
 public final class ScoreMatrixAttention implements DeviceAttention {
     private static final int D = 128;
@@ -54,7 +54,7 @@ public final class ScoreMatrixAttention implements DeviceAttention {
 
     /**
      * The softmax's work group for rows of up to {@code cap} scores: about 16 scores a thread, 256 to 1 024 threads.
-     * A wide group keeps few rows in flight, so that the second read of a long row finds it in L2 (H100, session 11:
+     * A wide group keeps few rows in flight, so that the second read of a long row can find it in L2 (H100, session 11:
      * 20 240 keys, 7.67 → 4.13 ms at 1 024 threads); on short rows most of it would idle through the reduction's
      * barriers (4 400 keys: 0.92 ms at 256, 1.43 at 1 024; cross-attention's 512: 0.20 and 0.72).
      */

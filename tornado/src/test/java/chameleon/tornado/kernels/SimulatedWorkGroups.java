@@ -16,6 +16,10 @@ import uk.ac.manchester.tornado.api.KernelContext;
  * item is the group's n-th array) and {@code localBarrier} a real barrier. A kernel whose items disagree on the
  * barriers they reach fails (the barrier times out) instead of hanging. For kernels without MMA: on the CPU
  * {@code KernelContext}'s MMA calls are no-ops.
+ * <p>
+ * Its items' context subclasses {@link KernelContext}; once that class is loaded, TornadoVM's compiler leaves calls on
+ * {@code KernelContext} as virtual invokes it cannot lower ("address origin unimplemented: InvokeNode"), so tests
+ * using it are named {@code *SimulationTest} and run in a JVM of their own (the tornado module's pom).
  */
 final class SimulatedWorkGroups {
     private static final long BARRIER_SECONDS = 30;
@@ -63,9 +67,8 @@ final class SimulatedWorkGroups {
                 }
             }
             if (!failures.isEmpty()) {
-                AssertionError error = new AssertionError("work group " + g + ": " + failures.size() + " of " + items
-                        + " items failed", failures.getFirst());
-                throw error;
+                throw new AssertionError("work group " + g + ": " + failures.size() + " of " + items + " items failed",
+                        failures.getFirst());
             }
         }
     }

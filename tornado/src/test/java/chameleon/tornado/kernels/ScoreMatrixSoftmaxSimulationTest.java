@@ -18,7 +18,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * 128 a head, as the plan's A tiles need; five of the 256 rows run (first, second and last of head 0, two of head 1).
  * On the device the kernel runs in the GPU golden replay only; PoCL has no fp16 stores.
  */
-class ScoreMatrixSoftmaxTest {
+class ScoreMatrixSoftmaxSimulationTest {
     private static final int HEADS = 2, LQ = 128, LEN = 1337, KEY_PAD = 1408, KEY_STEPS = 44;   // cap 1 400
     private static final int[][] ROWS = {{0, 0}, {0, 1}, {0, 127}, {1, 0}, {1, 5}};           // (head, row)
 

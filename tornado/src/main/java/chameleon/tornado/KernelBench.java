@@ -67,8 +67,9 @@ public final class KernelBench {
         TABLE.clear();
         boolean mma = backend() == TornadoBackendType.MMA;
         System.out.println("KernelBench attention-quick on " + TornadoBackend.deviceDescription());
-        List<String> kinds = new ArrayList<>(mma ? SCORE_VARIANTS : List.of());
+        List<String> kinds = new ArrayList<>();
         if (mma) {
+            kinds.addAll(SCORE_VARIANTS);
             kinds.add("attention mma");
         }
         kinds.add("attention reg");

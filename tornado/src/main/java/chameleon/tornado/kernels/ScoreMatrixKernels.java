@@ -113,8 +113,8 @@ public final class ScoreMatrixKernels {
         int r = row - h * lq;
         int tid = ctx.localIdx;
         int len = window.get(1) - window.get(0);
-        float[] maxes = ctx.allocateFloatLocalArray(1024);
-        float[] sums = ctx.allocateFloatLocalArray(1024);
+        float[] maxes = ctx.allocateFloatLocalArray(SOFTMAX_THREADS);
+        float[] sums = ctx.allocateFloatLocalArray(SOFTMAX_THREADS);
         int base = row * ldS;
         float m = -3.0e38f;
         float l = 0f;
@@ -169,6 +169,7 @@ public final class ScoreMatrixKernels {
         float inv = 1f / sums[0];
         int out = h * (lq * keySteps * 32);
         int padded = (len + 31) / 32 * 32;
+        // two columns a step, both loads issued before either exp so that two are in flight
         for (int c = tid; c < padded; c += 2 * threads) {
             float x0 = 0f;
             float x1 = 0f;

@@ -6,7 +6,6 @@ import chameleon.tornado.kernels.HalfKernels;
 import chameleon.tornado.kernels.MmaGemmKernels;
 import java.lang.foreign.MemorySegment;
 import uk.ac.manchester.tornado.api.GridScheduler;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
@@ -128,7 +127,6 @@ public final class MmaConv implements AutoCloseable {
                 + wt.getNumBytesOfSegment() + xv.getNumBytesOfSegment() + xh.getNumBytesOfSegment()
                 + yPad.getNumBytesOfSegment();
         IntArray layer = IntArray.fromElements(0);
-        IntArray noWindow = new IntArray(2);   // the batched kernel's key window, unread by a convolution (windowUse 0)
         String loadName = Plan.uniqueName("convLoad");
         String slabName = Plan.uniqueName("convSlab");
         TaskGraph load = new TaskGraph(loadName)
@@ -141,10 +139,9 @@ public final class MmaConv implements AutoCloseable {
                 .consumeFromDevice(loadName, xv, wt, bias, g)
                 .consumeFromDevice(slabName, xv, wt, bias, g)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, slab)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, xh, yPad, y, layer, noWindow)
-                .task("im2col", ConvKernels::im2colTiles, xv, xh, g, slab, rows, kPad, BLOCK.bm)
-                .task("mma", MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), xh, wt, layer, yPad,
-                        kPad / BLOCK.bk, 0, nPad, nPad / BLOCK.bn, 0, 0, 0, 0, noWindow, 0)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, xh, yPad, y, layer)
+                .task("im2col", ConvKernels::im2colTiles, xv, xh, g, slab, rows, kPad, BLOCK.bm);
+        MmaLinear.unbatched(slabs, "mma", xh, wt, layer, yPad, kPad / BLOCK.bk, 0, nPad)
                 .task("scatter", ConvKernels::scatterBias, yPad, bias, y, g, slab, rows, nPad)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, y)
                 .persistOnDevice(xv, wt, bias, g);

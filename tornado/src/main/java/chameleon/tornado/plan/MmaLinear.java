@@ -292,12 +292,7 @@ public final class MmaLinear implements DeviceLinear {
             case M128N128K32 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k32, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N256K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x256k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
             case M128N128K16 -> graph.task(task + "Mma", MmaGemmKernels::mma128x128k16, ctx, xh, wt, layer, out, kSteps, layerInts, nPad);
-            case M128N128K32W64X32 -> {
-                IntArray noWindow = new IntArray(2);   // the batched kernel's key window, unread by a linear (windowUse 0)
-                graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, noWindow)
-                        .task(task + "Mma", MmaGemmKernels::mma128x128k32w64x32, ctx, xh, wt, layer, out, kSteps, layerInts,
-                                nPad, nPad / block.bn, 0, 0, 0, 0, noWindow, 0);
-            }
+            case M128N128K32W64X32 -> unbatched(graph, task + "Mma", xh, wt, layer, out, kSteps, layerInts, nPad);
             default -> throw new IllegalStateException("block " + block);
         }
         grids.addWorkerGrid(graph.getTaskGraphName() + "." + task + "Mma", Block.grid(m / block.bm, nPad / block.bn));
@@ -306,6 +301,22 @@ public final class MmaLinear implements DeviceLinear {
         } else if (added) {
             graph.task(task + "Bias", RowKernels::addBias, y, b, layer, m, n);
         }
+    }
+
+    /**
+     * Task {@code task}: y[m, nPad] = x·wᵀ by {@link MmaGemmKernels#mma128x128k32w64x32} over one matrix (one batch, no
+     * key window: the window array it is given is never read), w of layer layer[0] in stacked tiles layerInts apart.
+     * Grid {@code Block.grid(m/128, nPad/128)}, added by the caller.
+     *
+     * @param xh [m/128, kSteps, 4096] fp16 A tiles
+     * @param wt B tiles ({@link #putTiles})
+     */
+    static TaskGraph unbatched(TaskGraph graph, String task, HalfFloatArray xh, IntArray wt, IntArray layer, FloatArray y,
+                               int kSteps, int layerInts, int nPad) {
+        IntArray noWindow = new IntArray(2);
+        return graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, noWindow)
+                .task(task, MmaGemmKernels::mma128x128k32w64x32, new KernelContext(), xh, wt, layer, y, kSteps, layerInts,
+                        nPad, nPad / Block.M128N128K32W64X32.bn, 0, 0, 0, 0, noWindow, 0);
     }
 
     /**
